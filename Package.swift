@@ -1,0 +1,116 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "swift-lambda-otel-lite",
+    platforms: [.macOS(.v15)],
+    products: [
+        // One import for users: the host plus the built-in plugins.
+        .library(name: "LambdaOtelLite", targets: ["LambdaOtelLite"]),
+        // The pieces, for users who want to pick exactly what they link.
+        .library(name: "OtelHost", targets: ["OtelHost"]),
+        .library(name: "OtelApiGateway", targets: ["OtelApiGateway"]),
+        .library(name: "OtelALB", targets: ["OtelALB"]),
+        .library(name: "OtelStdoutExporter", targets: ["OtelStdoutExporter"]),
+        .library(name: "OtlpStdoutDecoding", targets: ["OtlpStdoutDecoding"]),
+        .library(name: "OtelHostTesting", targets: ["OtelHostTesting"]),
+        .executable(name: "hello-lambda", targets: ["HelloLambda"]),
+        .executable(name: "otel-lite-demo", targets: ["Demo"]),
+        .executable(name: "otlp-conformance-writer", targets: ["ConformanceWriter"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
+    ],
+    targets: [
+        // zlib from the system, found by pkg-config; the shim wraps zlib's init macros.
+        .systemLibrary(
+            name: "CZlib",
+            path: "Sources/CZlib",
+            pkgConfig: "zlib",
+            providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"]), .brew(["zlib"])]
+        ),
+
+        // The core host: protocols, registries, tracer, processors, modes, runtime, local server.
+        .target(
+            name: "OtelHost",
+            dependencies: [
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "Instrumentation", package: "swift-distributed-tracing"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+            ]
+        ),
+
+        // Plugins: each imports only the host (and zlib for the exporter).
+        .target(name: "OtelApiGateway", dependencies: ["OtelHost"], path: "Sources/Plugins/ApiGateway"),
+        .target(name: "OtelALB", dependencies: ["OtelHost"], path: "Sources/Plugins/ALB"),
+        .target(
+            name: "OtelStdoutExporter",
+            dependencies: ["OtelHost", "CZlib"],
+            path: "Sources/Plugins/StdoutExporter"
+        ),
+
+        // Umbrella: re-exports the host and the built-ins, and lists the default plugins.
+        .target(
+            name: "LambdaOtelLite",
+            dependencies: ["OtelHost", "OtelApiGateway", "OtelALB", "OtelStdoutExporter"]
+        ),
+
+        // Test support, offered to users too.
+        .target(
+            name: "OtelHostTesting",
+            dependencies: [
+                "OtelHost",
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ]
+        ),
+
+        // otlp-stdout line decoding and the span waterfall (demo, viewer, tests).
+        .target(name: "OtlpStdoutDecoding", dependencies: ["OtelHost", "CZlib"]),
+
+        .executableTarget(name: "HelloLambda", dependencies: ["LambdaOtelLite"], path: "Examples/HelloLambda"),
+        .executableTarget(
+            name: "Demo",
+            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding"],
+            path: "Tools/Demo",
+            resources: [.copy("Events")]
+        ),
+        .executableTarget(
+            name: "ConformanceWriter",
+            dependencies: ["LambdaOtelLite"],
+            path: "Tools/ConformanceWriter"
+        ),
+
+        .testTarget(name: "OtelHostTests", dependencies: ["OtelHost", "OtelHostTesting"]),
+        .testTarget(name: "OtelApiGatewayTests", dependencies: ["OtelApiGateway", "OtelHostTesting"]),
+        .testTarget(name: "OtelALBTests", dependencies: ["OtelALB", "OtelHostTesting"]),
+        .testTarget(
+            name: "OtelStdoutExporterTests",
+            dependencies: ["OtelStdoutExporter", "OtlpStdoutDecoding", "OtelHostTesting"]
+        ),
+        .testTarget(name: "OtlpStdoutDecodingTests", dependencies: ["OtlpStdoutDecoding", "OtelStdoutExporter"]),
+        .testTarget(
+            name: "LambdaOtelLiteTests",
+            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding", "OtelHostTesting"]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings += [
+        .enableUpcomingFeature("ExistentialAny"),
+        .enableUpcomingFeature("MemberImportVisibility"),
+        .enableUpcomingFeature("InternalImportsByDefault"),
+        .enableExperimentalFeature("StrictConcurrency=complete"),
+    ]
+    target.swiftSettings = settings
+}

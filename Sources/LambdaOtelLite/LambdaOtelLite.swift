@@ -1,0 +1,16 @@
+@_exported public import OtelHost
+@_exported public import OtelApiGateway
+@_exported public import OtelALB
+@_exported public import OtelStdoutExporter
+@_exported public import Tracing
+
+extension Array where Element == any OtelPlugin {
+    /// The built-in plugins, in the order they register: the API Gateway (v2, then v1) and ALB extractors, and
+    /// the otlp-stdout exporter.
+    ///
+    /// List your own plugins first so their extractors are tried before the built-ins:
+    /// `plugins: [MyPlugin()] + .defaults`.
+    public static var defaults: [any OtelPlugin] {
+        [ApiGatewayPlugin(), ALBPlugin(), StdoutExporterPlugin()]
+    }
+}

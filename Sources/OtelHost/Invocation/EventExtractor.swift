@@ -1,0 +1,101 @@
+public import Tracing
+
+/// What kind of event started an invocation (`faas.trigger`).
+public struct TriggerType: Sendable, Hashable, ExpressibleByStringLiteral, CustomStringConvertible {
+    /// The value written as `faas.trigger`.
+    public let rawValue: String
+
+    /// Creates a trigger type; custom values are allowed.
+    public init(_ rawValue: String) { self.rawValue = rawValue }
+    /// Creates a trigger type from a literal.
+    public init(stringLiteral value: String) { self.rawValue = value }
+
+    /// An HTTP request (API Gateway, ALB, Function URL).
+    public static let http: TriggerType = "http"
+    /// A change in a data source (S3, DynamoDB).
+    public static let datasource: TriggerType = "datasource"
+    /// A message (SQS, SNS, Kinesis).
+    public static let pubsub: TriggerType = "pubsub"
+    /// A schedule.
+    public static let timer: TriggerType = "timer"
+    /// Anything else.
+    public static let other: TriggerType = "other"
+
+    /// The raw value.
+    public var description: String { rawValue }
+}
+
+/// What an extractor finds in an event: the invocation span's name, kind, attributes, links, trigger, and the
+/// headers its parent context is read from.
+public struct ExtractedSpan: Sendable {
+    /// The span name; `nil` keeps the wrapper's name.
+    public var spanName: String?
+    /// The span kind; server by default.
+    public var kind: SpanKind
+    /// Attributes for the invocation span.
+    public var attributes: SpanAttributes
+    /// Links to other spans.
+    public var links: [SpanLink]
+    /// The headers the propagators read; `nil` when the event has none.
+    public var carrier: EventHeaders?
+    /// The trigger type, written as `faas.trigger`.
+    public var trigger: TriggerType
+
+    /// Creates an extraction result.
+    public init(
+        spanName: String? = nil,
+        kind: SpanKind = .server,
+        attributes: SpanAttributes = [:],
+        links: [SpanLink] = [],
+        carrier: EventHeaders? = nil,
+        trigger: TriggerType = .other
+    ) {
+        self.spanName = spanName
+        self.kind = kind
+        self.attributes = attributes
+        self.links = links
+        self.carrier = carrier
+        self.trigger = trigger
+    }
+}
+
+/// Recognises an event by its JSON shape and turns it into span attributes.
+///
+/// Extractors are registered by plugins (``PluginRegistry/registerExtractor(_:)``). For each invocation the
+/// event is parsed once, and the first registered extractor whose ``matches(_:)`` says yes extracts from the same
+/// parsed value; when none matches, ``DefaultEventExtractor`` does.
+public protocol EventExtractor: Sendable {
+    /// A short name for diagnostics (`apigateway-v2`).
+    var name: String { get }
+
+    /// Whether the event has this extractor's shape. Must be cheap: it runs for every invocation.
+    func matches(_ event: JSONValue) -> Bool
+
+    /// The span attributes of an event that ``matches(_:)`` accepted. Must not fail: a missing field means a
+    /// missing attribute.
+    func extract(_ event: JSONValue) -> ExtractedSpan
+}
+
+/// Adopted by a `Decodable` event type that knows its own span attributes, as the original crate's
+/// `SpanAttributesExtractor` trait. Typed handlers of such events skip shape detection.
+public protocol SpanAttributesExtractable {
+    /// The span attributes of this event.
+    func extractSpanAttributes() -> ExtractedSpan
+}
+
+/// The fallback extractor: trigger `other`, and the top-level `headers` object (string values) as carrier.
+public struct DefaultEventExtractor: EventExtractor {
+    /// Creates the extractor.
+    public init() {}
+
+    /// `default`.
+    public var name: String { "default" }
+
+    /// Matches every event.
+    public func matches(_ event: JSONValue) -> Bool { true }
+
+    /// Trigger `other` and the `headers` carrier.
+    public func extract(_ event: JSONValue) -> ExtractedSpan {
+        ExtractedSpan(carrier: EventHeaders(json: event["headers"]), trigger: .other)
+    }
+}

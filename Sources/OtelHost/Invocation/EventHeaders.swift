@@ -1,0 +1,85 @@
+/// The headers of an event, looked up by name whatever its case; a name may have several values.
+public struct EventHeaders: Sendable, Hashable, HeaderLookup, HeaderSink {
+    /// One header.
+    public struct Field: Sendable, Hashable {
+        /// The name, as the event spelled it.
+        public var name: String
+        /// The value.
+        public var value: String
+
+        /// Creates a header.
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// The headers, in event order.
+    public var fields: [Field]
+    /// The Lambda runtime's X-Ray header for this invocation, for the `xray-lambda` propagator.
+    public var lambdaTraceHeader: String?
+
+    /// Creates headers.
+    public init(_ fields: [Field] = [], lambdaTraceHeader: String? = nil) {
+        self.fields = fields
+        self.lambdaTraceHeader = lambdaTraceHeader
+    }
+
+    /// Creates headers from name–value pairs.
+    public init(_ pairs: KeyValuePairs<String, String>) {
+        self.init(pairs.map { Field(name: $0.key, value: $0.value) })
+    }
+
+    /// Reads a JSON `headers` object (string values) and, optionally, a `multiValueHeaders` object (arrays of
+    /// strings). Values of other types are skipped; `nil` when there is no header at all.
+    public init?(json headers: JSONValue?, multiValue: JSONValue? = nil) {
+        var fields: [Field] = []
+        if let object = headers?.objectValue {
+            fields.reserveCapacity(object.members.count)
+            for member in object.members {
+                if case .string(let value) = member.value { fields.append(Field(name: member.key, value: value)) }
+            }
+        }
+        if let object = multiValue?.objectValue {
+            for member in object.members {
+                guard case .array(let values) = member.value else { continue }
+                for value in values {
+                    if case .string(let s) = value { fields.append(Field(name: member.key, value: s)) }
+                }
+            }
+        }
+        if fields.isEmpty && headers?.objectValue == nil && multiValue?.objectValue == nil { return nil }
+        self.init(fields)
+    }
+
+    /// The first value of a header, whatever the case of its name.
+    public func value(forHeader name: String) -> String? {
+        for field in fields where field.name.equalsIgnoringASCIICase(name) { return field.value }
+        return nil
+    }
+
+    /// Every value of a header, whatever the case of its name.
+    public func values(forHeader name: String) -> [String] {
+        fields.filter { $0.name.equalsIgnoringASCIICase(name) }.map(\.value)
+    }
+
+    /// Replaces the header's values with one value.
+    public mutating func setValue(_ value: String, forHeader name: String) {
+        fields.removeAll { $0.name.equalsIgnoringASCIICase(name) }
+        fields.append(Field(name: name, value: value))
+    }
+}
+
+extension String {
+    /// Whether two strings are equal when ASCII letters are compared without case.
+    package func equalsIgnoringASCIICase(_ other: String) -> Bool {
+        let a = utf8, b = other.utf8
+        guard a.count == b.count else { return false }
+        for (x, y) in zip(a, b) where x != y {
+            let lx = x >= 0x41 && x <= 0x5A ? x | 0x20 : x
+            let ly = y >= 0x41 && y <= 0x5A ? y | 0x20 : y
+            if lx != ly { return false }
+        }
+        return true
+    }
+}

@@ -1,0 +1,70 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// What the Lambda Runtime API says about one invocation.
+public struct InvocationContext: Sendable, Hashable {
+    /// The request id (`Lambda-Runtime-Aws-Request-Id`).
+    public var requestID: String
+    /// The deadline, in milliseconds since the epoch (`Lambda-Runtime-Deadline-Ms`).
+    public var deadlineMs: UInt64
+    /// The ARN the function was invoked with (`Lambda-Runtime-Invoked-Function-Arn`).
+    public var invokedFunctionARN: String
+    /// The X-Ray trace header (`Lambda-Runtime-Trace-Id`), when tracing is on.
+    public var traceHeader: String?
+    /// The client context JSON of mobile SDK calls (`Lambda-Runtime-Client-Context`).
+    public var clientContext: String?
+    /// The Cognito identity JSON of mobile SDK calls (`Lambda-Runtime-Cognito-Identity`).
+    public var cognitoIdentity: String?
+    /// The tenant id of a multi-tenant function (`Lambda-Runtime-Aws-Tenant-Id`).
+    public var tenantID: String?
+
+    /// Creates a context.
+    public init(
+        requestID: String,
+        deadlineMs: UInt64,
+        invokedFunctionARN: String,
+        traceHeader: String? = nil,
+        clientContext: String? = nil,
+        cognitoIdentity: String? = nil,
+        tenantID: String? = nil
+    ) {
+        self.requestID = requestID
+        self.deadlineMs = deadlineMs
+        self.invokedFunctionARN = invokedFunctionARN
+        self.traceHeader = traceHeader
+        self.clientContext = clientContext
+        self.cognitoIdentity = cognitoIdentity
+        self.tenantID = tenantID
+    }
+
+    /// The account id: the fifth field of the function ARN.
+    public var accountID: String? {
+        let parts = invokedFunctionARN.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count >= 5, !parts[4].isEmpty else { return nil }
+        return String(parts[4])
+    }
+
+    /// Time left until the deadline, in milliseconds (negative once it has passed).
+    public var remainingTimeMs: Int64 {
+        Int64(bitPattern: deadlineMs) - Int64(bitPattern: currentTimeMs())
+    }
+}
+
+/// Milliseconds since the epoch, from the real-time clock.
+package func currentTimeMs() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+}
+
+/// Nanoseconds from a monotonic clock, for measuring durations.
+package func monotonicNanos() -> UInt64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+}

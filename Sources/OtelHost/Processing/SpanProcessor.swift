@@ -1,0 +1,58 @@
+/// Receives spans as they start and end, and decides when they are exported.
+public protocol SpanProcessor: Sendable {
+    /// Called when a recording span starts; it may set attributes on it.
+    func onStart(_ span: OtelSpan)
+
+    /// Called once when a recording span ends. Must not block: it runs on the caller's task.
+    func onEnd(_ span: FinishedSpan)
+
+    /// Exports everything the processor holds, and waits for the export.
+    func forceFlush() async throws
+
+    /// Flushes, then shuts the processor and its exporter down.
+    func shutdown() async throws
+}
+
+extension SpanProcessor {
+    /// Does nothing.
+    public func onStart(_ span: OtelSpan) {}
+}
+
+/// Runs several processors in order, as one.
+public struct MultiSpanProcessor: SpanProcessor {
+    /// The processors, in the order they are called.
+    public let processors: [any SpanProcessor]
+
+    /// Creates the composite.
+    public init(_ processors: [any SpanProcessor]) {
+        self.processors = processors
+    }
+
+    /// Calls each processor's `onStart`.
+    public func onStart(_ span: OtelSpan) {
+        for processor in processors { processor.onStart(span) }
+    }
+
+    /// Calls each processor's `onEnd`.
+    public func onEnd(_ span: FinishedSpan) {
+        for processor in processors { processor.onEnd(span) }
+    }
+
+    /// Flushes every processor, even when one fails; the first error is rethrown.
+    public func forceFlush() async throws {
+        var firstError: (any Error)?
+        for processor in processors {
+            do { try await processor.forceFlush() } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+    }
+
+    /// Shuts every processor down, even when one fails; the first error is rethrown.
+    public func shutdown() async throws {
+        var firstError: (any Error)?
+        for processor in processors {
+            do { try await processor.shutdown() } catch { firstError = firstError ?? error }
+        }
+        if let firstError { throw firstError }
+    }
+}

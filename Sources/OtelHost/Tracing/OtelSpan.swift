@@ -1,0 +1,182 @@
+public import Instrumentation
+public import Tracing
+import NIOConcurrencyHelpers
+public import W3CTraceContext
+
+/// A span of this library: a reference to lock-protected state, ended once.
+///
+/// A non-recording span (dropped by the sampler) keeps only its context, so its children inherit the trace and
+/// the unsampled flag; everything else on it is a no-op.
+public final class OtelSpan: Tracing.Span, @unchecked Sendable {
+    // Every mutable field below is read and written with `lock` held; the rest is immutable.
+    private let lock = NIOLock()
+    private var _name: String
+    private var _attributes: SpanAttributes
+    private var _events: [SpanEvent] = []
+    private var _links: [FinishedLink] = []
+    private var _droppedLinks: UInt32 = 0
+    private var _status: SpanStatus?
+    private var _ended = false
+
+    /// The context that carries this span's ids; children started with it become its children.
+    public let context: InstrumentationContext
+    /// This span's identity.
+    public let spanContext: OtelSpanContext
+    /// The parent's span id, if any.
+    public let parentSpanID: SpanID?
+    let parentIsRemote: Bool?
+    /// The span kind.
+    public let kind: SpanKind
+    /// Start time, nanoseconds since the epoch.
+    public let startTimeUnixNano: UInt64
+    /// Whether the span records what is set on it.
+    public let isRecording: Bool
+    private let pipeline: TracerPipeline?
+
+    init(
+        name: String,
+        kind: SpanKind,
+        context: InstrumentationContext,
+        spanContext: OtelSpanContext,
+        parent: OtelSpanContext?,
+        startTimeUnixNano: UInt64,
+        pipeline: TracerPipeline?
+    ) {
+        _name = name
+        _attributes = SpanAttributes()
+        self.kind = kind
+        self.context = context
+        self.spanContext = spanContext
+        parentSpanID = parent?.spanID
+        parentIsRemote = parent?.isRemote
+        self.startTimeUnixNano = startTimeUnixNano
+        isRecording = pipeline != nil
+        self.pipeline = pipeline
+    }
+
+    /// The span name; renaming is allowed until the span ends.
+    public var operationName: String {
+        get { lock.withLock { _name } }
+        set {
+            guard isRecording else { return }
+            lock.withLock { if !_ended { _name = newValue } }
+        }
+    }
+
+    /// The span attributes. Setting one attribute mutates the span's storage in place.
+    public var attributes: SpanAttributes {
+        get { lock.withLock { _attributes } }
+        set {
+            guard isRecording else { return }
+            lock.withLock { if !_ended { _attributes = newValue } }
+        }
+        _modify {
+            lock.lock()
+            defer { lock.unlock() }
+            if isRecording && !_ended {
+                yield &_attributes
+            } else {
+                var scratch = SpanAttributes()
+                yield &scratch
+            }
+        }
+    }
+
+    /// Sets the status. An `ok` status is final: a later `error` does not replace it, as OpenTelemetry specifies.
+    public func setStatus(_ status: SpanStatus) {
+        guard isRecording else { return }
+        lock.withLock {
+            guard !_ended else { return }
+            if _status?.code == .ok { return }
+            _status = status
+        }
+    }
+
+    /// The status set so far, if any.
+    public var status: SpanStatus? { lock.withLock { _status } }
+
+    /// Adds an event.
+    public func addEvent(_ event: SpanEvent) {
+        guard isRecording else { return }
+        lock.withLock { if !_ended { _events.append(event) } }
+    }
+
+    /// Records an error as an `exception` event with `exception.type` and `exception.message`.
+    public func recordError<Instant: TracerInstant>(
+        _ error: any Error,
+        attributes: SpanAttributes,
+        at instant: @autoclosure () -> Instant
+    ) {
+        guard isRecording else { return }
+        var eventAttributes = attributes
+        eventAttributes.set("exception.type", value: .string(String(reflecting: type(of: error))))
+        eventAttributes.set("exception.message", value: .string(String(describing: error)))
+        addEvent(SpanEvent(name: "exception", at: instant(), attributes: eventAttributes))
+    }
+
+    /// Adds a link to the span carried by `link.context`; a context without a span of this library is ignored.
+    public func addLink(_ link: SpanLink) {
+        guard isRecording else { return }
+        guard let linked = link.context.otelSpanContext else {
+            lock.withLock { _droppedLinks += 1 }
+            return
+        }
+        lock.withLock {
+            if !_ended { _links.append(FinishedLink(context: linked, attributes: link.attributes)) }
+        }
+    }
+
+    /// Ends the span and hands it to the processors. A second call is ignored.
+    public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
+        guard let pipeline else { return }
+        let endTime = instant().nanosecondsSinceEpoch
+        lock.lock()
+        if _ended {
+            lock.unlock()
+            return
+        }
+        _ended = true
+        var attributes = _attributes
+        let name = _name, events = _events, links = _links, status = _status, droppedLinks = _droppedLinks
+        lock.unlock()
+
+        let limits = pipeline.limits
+        let droppedAttributes = limits.apply(to: &attributes, countLimit: limits.attributeCountLimit)
+        var finished = FinishedSpan(
+            context: spanContext,
+            parentSpanID: parentSpanID,
+            parentIsRemote: parentIsRemote,
+            name: name,
+            kind: kind,
+            startTimeUnixNano: startTimeUnixNano,
+            endTimeUnixNano: max(endTime, startTimeUnixNano),
+            attributes: attributes,
+            droppedAttributesCount: droppedAttributes,
+            status: status,
+            resource: pipeline.resource,
+            scope: pipeline.scope
+        )
+        if !events.isEmpty {
+            finished.events.reserveCapacity(min(events.count, limits.eventCountLimit))
+            for event in events.prefix(limits.eventCountLimit) {
+                var eventAttributes = event.attributes
+                let dropped = limits.apply(to: &eventAttributes, countLimit: limits.eventAttributeCountLimit)
+                finished.events.append(FinishedEvent(
+                    name: event.name, timeUnixNano: event.nanosecondsSinceEpoch,
+                    attributes: eventAttributes, droppedAttributesCount: dropped))
+            }
+            finished.droppedEventsCount = UInt32(clamping: events.count - finished.events.count)
+        }
+        if !links.isEmpty || droppedLinks > 0 {
+            for var link in links.prefix(limits.linkCountLimit) {
+                link.droppedAttributesCount = limits.apply(to: &link.attributes, countLimit: limits.linkAttributeCountLimit)
+                finished.links.append(link)
+            }
+            finished.droppedLinksCount = UInt32(clamping: links.count - finished.links.count) + droppedLinks
+        }
+        pipeline.processor.onEnd(finished)
+    }
+
+    /// Whether the span has ended.
+    public var hasEnded: Bool { lock.withLock { _ended } }
+}

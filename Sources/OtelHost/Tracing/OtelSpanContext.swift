@@ -1,0 +1,57 @@
+public import Instrumentation
+public import W3CTraceContext
+
+/// The identity of a span as it travels between processes: trace id, span id, flags and trace state.
+public struct OtelSpanContext: Sendable, Hashable {
+    /// The trace the span belongs to.
+    public var traceID: TraceID
+    /// The span's own id.
+    public var spanID: SpanID
+    /// The W3C trace flags; `.sampled` means the span is exported.
+    public var flags: TraceFlags
+    /// The W3C `tracestate` value, as it travels in the header (empty when there is none).
+    public var traceState: String
+    /// Whether this context came from another process through a propagator.
+    public var isRemote: Bool
+
+    /// Creates a span context.
+    ///
+    /// - Parameters:
+    ///   - traceID: The trace id.
+    ///   - spanID: The span id.
+    ///   - flags: The W3C trace flags.
+    ///   - traceState: The W3C `tracestate` value.
+    ///   - isRemote: Whether the context was extracted from another process.
+    public init(traceID: TraceID, spanID: SpanID, flags: TraceFlags, traceState: String = "", isRemote: Bool = false) {
+        self.traceID = traceID
+        self.spanID = spanID
+        self.flags = flags
+        self.traceState = traceState
+        self.isRemote = isRemote
+    }
+
+    /// Whether the span is sampled, so its spans are exported.
+    public var isSampled: Bool { flags.contains(.sampled) }
+
+    /// Whether both ids are non-zero, as W3C requires.
+    public var isValid: Bool { traceID != .null && spanID != .null }
+}
+
+private enum OtelSpanContextKey: InstrumentationContextKey {
+    typealias Value = OtelSpanContext
+    static var nameOverride: String? { "otel-lite-span-context" }
+}
+
+extension InstrumentationContext {
+    /// The span context this library stores in an instrumentation context: the current span, or a remote parent.
+    public var otelSpanContext: OtelSpanContext? {
+        get { self[OtelSpanContextKey.self] }
+        set { self[OtelSpanContextKey.self] = newValue }
+    }
+
+    /// The current trace id as 32 lowercase hex digits, for log correlation.
+    public var otelTraceID: String? { otelSpanContext.map { $0.traceID.description } }
+
+    /// The current span id as 16 lowercase hex digits, for log correlation.
+    public var otelSpanID: String? { otelSpanContext.map { $0.spanID.description } }
+}

@@ -1,0 +1,175 @@
+public import Instrumentation
+import W3CTraceContext
+public import Tracing
+
+/// What every span of a tracer shares: sampling, ids, processors, resource, scope and limits.
+final class TracerPipeline: Sendable {
+    let sampler: any Sampler
+    let idGenerator: any IDGenerator
+    let processor: any SpanProcessor
+    let resource: OtelResource
+    let scope: InstrumentationScope
+    let limits: SpanLimits
+
+    init(
+        sampler: any Sampler,
+        idGenerator: any IDGenerator,
+        processor: any SpanProcessor,
+        resource: OtelResource,
+        scope: InstrumentationScope,
+        limits: SpanLimits
+    ) {
+        self.sampler = sampler
+        self.idGenerator = idGenerator
+        self.processor = processor
+        self.resource = resource
+        self.scope = scope
+        self.limits = limits
+    }
+}
+
+/// This library's swift-distributed-tracing backend.
+///
+/// Once bootstrapped (``LambdaTelemetry/bootstrap(configuration:plugins:environment:)``), every `withSpan` and
+/// `startSpan` call in the process — yours, AsyncHTTPClient's, Hummingbird's, Soto's — lands in this tracer, and
+/// outgoing requests of instrumented clients carry the configured propagation headers.
+public struct OtelTracer: Tracer {
+    /// The span type.
+    public typealias Span = OtelSpan
+
+    let pipeline: TracerPipeline
+    /// The propagator used by `extract` and `inject`.
+    public let propagator: any TracePropagator
+
+    init(pipeline: TracerPipeline, propagator: any TracePropagator) {
+        self.pipeline = pipeline
+        self.propagator = propagator
+    }
+
+    /// Creates a tracer directly, without the plugin registry; for tests and special set-ups.
+    ///
+    /// - Parameters:
+    ///   - processor: Where ended spans go.
+    ///   - resource: The resource written with each span.
+    ///   - sampler: Decides which spans are recorded; parent-based always-on by default.
+    ///   - idGenerator: Makes ids; random by default.
+    ///   - propagator: Used by `extract` and `inject`; none by default.
+    ///   - limits: Span limits.
+    public init(
+        processor: any SpanProcessor,
+        resource: OtelResource = OtelResource(attributes: [:]),
+        sampler: any Sampler = ParentBasedSampler(root: AlwaysOnSampler()),
+        idGenerator: any IDGenerator = RandomIDGenerator(),
+        propagator: any TracePropagator = NoOpPropagator(),
+        limits: SpanLimits = SpanLimits()
+    ) {
+        self.init(
+            pipeline: TracerPipeline(
+                sampler: sampler, idGenerator: idGenerator, processor: processor, resource: resource,
+                scope: .lambdaOtelLite, limits: limits),
+            propagator: propagator)
+    }
+
+    /// The resource written with each span.
+    public var resource: OtelResource { pipeline.resource }
+
+    /// The span processor (several processors appear as one ``MultiSpanProcessor``).
+    public var processor: any SpanProcessor { pipeline.processor }
+
+    /// Starts a span as a child of the span in `context`, if any.
+    public func startSpan<Instant: TracerInstant>(
+        _ operationName: String,
+        context: @autoclosure () -> InstrumentationContext,
+        ofKind kind: SpanKind,
+        at instant: @autoclosure () -> Instant,
+        function: String,
+        file fileID: String,
+        line: UInt
+    ) -> OtelSpan {
+        var spanContextCarrier = context()
+        let parent = spanContextCarrier.otelSpanContext
+        let traceID = parent?.traceID ?? pipeline.idGenerator.newTraceID()
+        let decision = pipeline.sampler.shouldSample(parent: parent, traceID: traceID, name: operationName, kind: kind)
+        let spanContext = OtelSpanContext(
+            traceID: traceID,
+            spanID: pipeline.idGenerator.newSpanID(),
+            flags: decision == .recordAndSample ? .sampled : [],
+            traceState: parent?.traceState ?? "",
+            isRemote: false
+        )
+        spanContextCarrier.otelSpanContext = spanContext
+        let span = OtelSpan(
+            name: operationName,
+            kind: kind,
+            context: spanContextCarrier,
+            spanContext: spanContext,
+            parent: parent,
+            startTimeUnixNano: instant().nanosecondsSinceEpoch,
+            pipeline: decision == .drop ? nil : pipeline
+        )
+        if span.isRecording { pipeline.processor.onStart(span) }
+        return span
+    }
+
+    /// Starts a flush of every processor without waiting for it; `await` ``flush()`` to wait.
+    public func forceFlush() {
+        let processor = pipeline.processor
+        Task { try? await processor.forceFlush() }
+    }
+
+    /// Flushes every processor and waits until the exports are done. Errors are logged, never thrown.
+    public func flush() async {
+        do {
+            try await pipeline.processor.forceFlush()
+        } catch {
+            Diagnostics.warn("span export failed: \(error)")
+        }
+    }
+
+    /// Reads the parent span context from a carrier with the configured propagators.
+    public func extract<Carrier, Extract>(
+        _ carrier: Carrier,
+        into context: inout InstrumentationContext,
+        using extractor: Extract
+    ) where Extract: Extractor, Extract.Carrier == Carrier {
+        let lookup = ExtractorLookup(carrier: carrier, extractor: extractor)
+        if let parent = propagator.extract(from: lookup) {
+            context.otelSpanContext = parent
+        }
+    }
+
+    /// Writes the span context of `context` into a carrier with the configured propagators.
+    public func inject<Carrier, Inject>(
+        _ context: InstrumentationContext,
+        into carrier: inout Carrier,
+        using injector: Inject
+    ) where Inject: Injector, Inject.Carrier == Carrier {
+        guard let spanContext = context.otelSpanContext else { return }
+        var sink = InjectorSink(carrier: carrier, injector: injector)
+        propagator.inject(spanContext, into: &sink)
+        carrier = sink.carrier
+    }
+}
+
+private struct ExtractorLookup<Extract: Extractor>: HeaderLookup {
+    let carrier: Extract.Carrier
+    let extractor: Extract
+
+    func value(forHeader name: String) -> String? {
+        if let value = extractor.extract(key: name, from: carrier) { return value }
+        // Extractors are asked with lower-case names first; some carriers are case-sensitive.
+        switch name {
+        case "x-amzn-trace-id": return extractor.extract(key: "X-Amzn-Trace-Id", from: carrier)
+        default: return nil
+        }
+    }
+}
+
+private struct InjectorSink<Inject: Injector>: HeaderSink {
+    var carrier: Inject.Carrier
+    let injector: Inject
+
+    mutating func setValue(_ value: String, forHeader name: String) {
+        injector.inject(value, forKey: name, into: &carrier)
+    }
+}

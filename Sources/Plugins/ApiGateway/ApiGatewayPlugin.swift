@@ -1,0 +1,18 @@
+public import OtelHost
+
+/// Registers the API Gateway extractors: HTTP API / Function URL (payload 2.0), then REST (payload 1.0).
+public struct ApiGatewayPlugin: OtelPlugin {
+    /// Creates the plugin.
+    public init() {}
+
+    /// Registers both extractors.
+    public func register(into registry: inout PluginRegistry) {
+        registry.registerExtractor(ApiGatewayV2Extractor())
+        registry.registerExtractor(ApiGatewayV1Extractor())
+    }
+}
+
+extension OtelPlugin where Self == ApiGatewayPlugin {
+    /// The API Gateway plugin.
+    public static var apiGateway: ApiGatewayPlugin { ApiGatewayPlugin() }
+}

@@ -1,0 +1,61 @@
+public import OtelHost
+import Tracing
+
+/// API Gateway HTTP API (payload format 2.0) and Lambda Function URL events.
+///
+/// Recognised by `"version": "2.0"` with a `requestContext.http` object. The span is named
+/// `{method} {route}` where the route is the route template (`/orders/{orderId}`); a `$default` route has no
+/// template, so the span is named after the path and has no `http.route`.
+public struct ApiGatewayV2Extractor: EventExtractor {
+    /// Creates the extractor.
+    public init() {}
+
+    /// `apigateway-v2`.
+    public var name: String { "apigateway-v2" }
+
+    /// `version` is `2.0` and `requestContext.http` is an object.
+    public func matches(_ event: JSONValue) -> Bool {
+        guard case .string("2.0")? = event["version"] else { return false }
+        return event["requestContext"]?["http"]?.objectValue != nil
+    }
+
+    /// The HTTP server attributes of the request.
+    public func extract(_ event: JSONValue) -> ExtractedSpan {
+        let context = event["requestContext"]
+        let http = context?["http"]
+        let headers = EventHeaders(json: event["headers"])
+        var attributes = SpanAttributes()
+        let method = http?["method"]?.stringValue
+        if let method { attributes.set("http.request.method", value: .string(method)) }
+        let path = event["rawPath"]?.stringValue ?? http?["path"]?.stringValue
+        if let path { attributes.set("url.path", value: .string(path)) }
+        if let query = event["rawQueryString"]?.stringValue, !query.isEmpty {
+            attributes.set("url.query", value: .string(query))
+        }
+        attributes.set("url.scheme", value: "https")
+        if let version = HTTPEventFields.protocolVersion(http?["protocol"]?.stringValue) {
+            attributes.set("network.protocol.version", value: .string(version))
+        }
+        if let ip = http?["sourceIp"]?.stringValue { attributes.set("client.address", value: .string(ip)) }
+        if let agent = headers?.value(forHeader: "user-agent") ?? http?["userAgent"]?.stringValue {
+            attributes.set("user_agent.original", value: .string(agent))
+        }
+        if let host = context?["domainName"]?.stringValue ?? headers?.value(forHeader: "host") {
+            attributes.set("server.address", value: .string(host))
+        }
+        let route = Self.routeTemplate(event["routeKey"]?.stringValue)
+        if let route { attributes.set("http.route", value: .string(route)) }
+        let spanName = "\(method ?? "HTTP") \(route ?? path ?? "/")"
+        return ExtractedSpan(spanName: spanName, kind: .server, attributes: attributes, carrier: headers, trigger: .http)
+    }
+
+    /// The route template of a route key: `GET /orders/{id}` → `/orders/{id}`; `$default` has none.
+    static func routeTemplate(_ routeKey: String?) -> String? {
+        guard let routeKey, !routeKey.isEmpty, routeKey != "$default" else { return nil }
+        if let space = routeKey.firstIndex(of: " ") {
+            let template = String(routeKey[routeKey.index(after: space)...])
+            return template.isEmpty || template == "$default" ? nil : template
+        }
+        return routeKey
+    }
+}

@@ -1,0 +1,298 @@
+public import OtelHost
+import NIOConcurrencyHelpers
+
+/// The optional `level` of each line, as `OTLP_STDOUT_SPAN_EXPORTER_LOG_LEVEL` sets it.
+public struct ExporterLogLevel: Sendable, Hashable, CustomStringConvertible {
+    /// The upper-case name written in the line.
+    public let rawValue: String
+    private init(_ rawValue: String) { self.rawValue = rawValue }
+
+    /// `DEBUG`.
+    public static let debug = ExporterLogLevel("DEBUG")
+    /// `INFO`.
+    public static let info = ExporterLogLevel("INFO")
+    /// `WARN`.
+    public static let warn = ExporterLogLevel("WARN")
+    /// `ERROR`.
+    public static let error = ExporterLogLevel("ERROR")
+
+    /// Parses `debug`, `info`, `warn`/`warning` or `error`, in any case.
+    public init?(parsing raw: String) {
+        switch raw.trimmingASCIIWhitespace().lowercased() {
+        case "debug": self = .debug
+        case "info": self = .info
+        case "warn", "warning": self = .warn
+        case "error": self = .error
+        default: return nil
+        }
+    }
+
+    /// The upper-case name.
+    public var description: String { rawValue }
+}
+
+/// Where lines are written, as `OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE` selects it.
+public struct ExporterOutputType: Sendable, Hashable, CustomStringConvertible {
+    /// `stdout` or `pipe`.
+    public let rawValue: String
+    private init(_ rawValue: String) { self.rawValue = rawValue }
+
+    /// Standard output.
+    public static let stdout = ExporterOutputType("stdout")
+    /// The named pipe `/tmp/otlp-stdout-span-exporter.pipe`.
+    public static let pipe = ExporterOutputType("pipe")
+
+    /// The name.
+    public var description: String { rawValue }
+}
+
+/// Exports spans as otlp-stdout lines: one JSON object per line whose `payload` is the base64 of the gzip of an
+/// OTLP protobuf `ExportTraceServiceRequest`, the format the serverless-otlp-forwarder reads from CloudWatch Logs.
+///
+/// ```json
+/// {"__otel_otlp_stdout":"0.1.0","source":"my-fn","endpoint":"http://localhost:4318/v1/traces","method":"POST",
+///  "content-type":"application/x-protobuf","content-encoding":"gzip","payload":"H4sI…","base64":true}
+/// ```
+///
+/// A batch whose line would exceed ``maxLineBytes`` is split into several lines, each a complete request, so no
+/// line is too large for one CloudWatch Logs event.
+public final class OtlpStdoutSpanExporter: SpanExporter {
+    /// `OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL`: the gzip level, 0 to 9.
+    public static let compressionLevelVariable = "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL"
+    /// `OTLP_STDOUT_SPAN_EXPORTER_LOG_LEVEL`: adds a `level` key to each line.
+    public static let logLevelVariable = "OTLP_STDOUT_SPAN_EXPORTER_LOG_LEVEL"
+    /// `OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE`: `stdout` or `pipe`.
+    public static let outputTypeVariable = "OTLP_STDOUT_SPAN_EXPORTER_OUTPUT_TYPE"
+    /// `OTLP_STDOUT_SPAN_EXPORTER_MAX_LINE_BYTES`: the largest line before a batch is split.
+    public static let maxLineBytesVariable = "OTLP_STDOUT_SPAN_EXPORTER_MAX_LINE_BYTES"
+    /// `OTLP_STDOUT_SPAN_EXPORTER_PIPE_TIMEOUT_MS`: how long to wait for a pipe reader.
+    public static let pipeTimeoutVariable = "OTLP_STDOUT_SPAN_EXPORTER_PIPE_TIMEOUT_MS"
+    /// The default line cap: 200 KiB, safely under CloudWatch Logs' 256 KiB event limit.
+    public static let defaultMaxLineBytes = 204_800
+
+    /// The gzip level.
+    public let compressionLevel: Int
+    /// The `level` key, if any.
+    public let logLevel: ExporterLogLevel?
+    /// The `source` key.
+    public let source: String
+    /// The `headers` object (empty: omitted).
+    public let headers: [String: String]
+    /// The output type.
+    public let outputType: ExporterOutputType
+    /// The largest line, in bytes, before a batch is split.
+    public let maxLineBytes: Int
+
+    private let output: any OtlpLineOutput
+    private let prefix: [UInt8]
+    private let suffix: [UInt8]
+    private let state: NIOLockedValueBox<EncoderState>
+
+    /// Creates the exporter. Each environment variable wins over the matching argument, which wins over the default.
+    ///
+    /// - Parameters:
+    ///   - compressionLevel: The gzip level, 0–9 (default 6).
+    ///   - logLevel: The `level` key (default none).
+    ///   - outputType: `stdout` (default) or `pipe`.
+    ///   - headers: Headers for the `headers` key, merged under the environment's.
+    ///   - maxLineBytes: The line cap before a batch is split (default 200 KiB).
+    ///   - output: A custom output (tests, forwarding); overrides `outputType`.
+    ///   - environment: The environment to read.
+    public init(
+        compressionLevel: Int? = nil,
+        logLevel: ExporterLogLevel? = nil,
+        outputType: ExporterOutputType? = nil,
+        headers: [String: String] = [:],
+        maxLineBytes: Int? = nil,
+        output: (any OtlpLineOutput)? = nil,
+        environment: OtelEnvironment = .process()
+    ) {
+        let env = environment
+        self.compressionLevel = env.resolveInt(
+            Self.compressionLevelVariable, code: compressionLevel, default: 6, isValid: { (0...9).contains($0) })
+        var level = logLevel
+        if let raw = env.nonEmpty(Self.logLevelVariable) {
+            if let parsed = ExporterLogLevel(parsing: raw) {
+                level = parsed
+            } else {
+                Diagnostics.warn("invalid \(Self.logLevelVariable)=\"\(raw.truncatedForLog())\"; using \(logLevel?.rawValue ?? "no level")")
+            }
+        }
+        self.logLevel = level
+        source = env.nonEmpty("OTEL_SERVICE_NAME") ?? env.nonEmpty("AWS_LAMBDA_FUNCTION_NAME") ?? "unknown-service"
+
+        var merged: [String: String] = [:]
+        for (key, value) in headers { merged[key.lowercased()] = value }
+        for (key, value) in Self.parseHeaders(env["OTEL_EXPORTER_OTLP_HEADERS"]) { merged[key] = value }
+        for (key, value) in Self.parseHeaders(env["OTEL_EXPORTER_OTLP_TRACES_HEADERS"]) { merged[key] = value }
+        merged["content-type"] = nil
+        merged["content-encoding"] = nil
+        self.headers = merged
+
+        var type = outputType ?? .stdout
+        if let raw = env.nonEmpty(Self.outputTypeVariable) {
+            switch raw.lowercased() {
+            case "pipe": type = .pipe
+            case "stdout": type = .stdout
+            default:
+                Diagnostics.warn("invalid \(Self.outputTypeVariable)=\"\(raw.truncatedForLog())\" (expected stdout or pipe); using \(type)")
+            }
+        }
+        self.outputType = type
+        self.maxLineBytes = env.resolveInt(
+            Self.maxLineBytesVariable, code: maxLineBytes, default: Self.defaultMaxLineBytes, isValid: { $0 >= 1024 })
+        if let output {
+            self.output = output
+        } else if type == .pipe {
+            let timeout = env.resolveInt(Self.pipeTimeoutVariable, code: nil, default: 100, isValid: { $0 >= 0 })
+            self.output = NamedPipeLineOutput(openTimeoutMs: timeout)
+        } else {
+            self.output = FileDescriptorLineOutput()
+        }
+
+        prefix = Self.makePrefix(source: source, headers: merged)
+        suffix = Self.makeSuffix(level: level)
+        state = NIOLockedValueBox(EncoderState(level: self.compressionLevel))
+    }
+
+    /// Parses an OTLP headers variable: `key=value` pairs separated by commas, split at the first `=`, trimmed,
+    /// keys lower-cased; pieces without `=` or with an empty key are skipped. No percent-decoding.
+    public static func parseHeaders(_ raw: String?) -> [String: String] {
+        guard let raw else { return [:] }
+        var headers: [String: String] = [:]
+        for piece in raw.split(separator: ",", omittingEmptySubsequences: true) {
+            guard let eq = piece.firstIndex(of: "=") else { continue }
+            let key = String(piece[..<eq]).trimmingASCIIWhitespace().lowercased()
+            let value = String(piece[piece.index(after: eq)...]).trimmingASCIIWhitespace()
+            guard !key.isEmpty else { continue }
+            headers[key] = value
+        }
+        return headers
+    }
+
+    /// Writes the batch as one line, or several when it is too large for one; an empty batch writes nothing to
+    /// stdout and touches a pipe.
+    public func export(_ batch: [FinishedSpan]) async throws {
+        try exportNow(batch)
+    }
+
+    /// The synchronous body of ``export(_:)``.
+    public func exportNow(_ batch: [FinishedSpan]) throws(ExportFailure) {
+        guard !batch.isEmpty else {
+            try output.touch()
+            return
+        }
+        let result: Result<Void, ExportFailure> = state.withLockedValue { state in
+            Result { () throws(ExportFailure) in try writeLines(batch[...], state: &state) }
+        }
+        try result.get()
+    }
+
+    private func writeLines(_ spans: ArraySlice<FinishedSpan>, state: inout EncoderState) throws(ExportFailure) {
+        let lineLength = try state.buildLine(spans, prefix: prefix, suffix: suffix)
+        if lineLength > maxLineBytes && spans.count > 1 {
+            // Split into parts that should fit, by the measured size; each part is checked again.
+            let parts = min(spans.count, (lineLength + maxLineBytes - 1) / maxLineBytes + 1)
+            let size = (spans.count + parts - 1) / parts
+            var start = spans.startIndex
+            while start < spans.endIndex {
+                let end = min(start + size, spans.endIndex)
+                try writeLines(spans[start..<end], state: &state)
+                start = end
+            }
+            return
+        }
+        if lineLength > maxLineBytes {
+            Diagnostics.warnOnce(
+                "oversized-span",
+                "a single span makes a \(lineLength)-byte line, over the \(maxLineBytes)-byte cap; written as is "
+                    + "(set OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT to bound attribute sizes)")
+        }
+        try state.withLine { line throws(ExportFailure) in try output.writeLine(line) }
+    }
+
+    static func makePrefix(source: String, headers: [String: String]) -> [UInt8] {
+        var out: [UInt8] = []
+        func key(_ k: String) {
+            JSONWriter.appendString(k, to: &out)
+            out.append(UInt8(ascii: ":"))
+        }
+        out.append(UInt8(ascii: "{"))
+        key("__otel_otlp_stdout")
+        JSONWriter.appendString(LibraryInfo.version, to: &out)
+        out.append(UInt8(ascii: ","))
+        key("source")
+        JSONWriter.appendString(source, to: &out)
+        out.append(contentsOf: #","endpoint":"http://localhost:4318/v1/traces","method":"POST","#.utf8)
+        out.append(contentsOf: #""content-type":"application/x-protobuf","content-encoding":"gzip","#.utf8)
+        if !headers.isEmpty {
+            key("headers")
+            out.append(UInt8(ascii: "{"))
+            for (i, name) in headers.keys.sorted().enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                key(name)
+                JSONWriter.appendString(headers[name] ?? "", to: &out)
+            }
+            out.append(contentsOf: "},".utf8)
+        }
+        out.append(contentsOf: #""payload":""#.utf8)
+        return out
+    }
+
+    static func makeSuffix(level: ExporterLogLevel?) -> [UInt8] {
+        var out = Array(#"","base64":true"#.utf8)
+        if let level {
+            out.append(contentsOf: #","level":"#.utf8)
+            JSONWriter.appendString(level.rawValue, to: &out)
+        }
+        out.append(contentsOf: "}\n".utf8)
+        return out
+    }
+}
+
+/// The exporter's reusable buffers: protobuf, gzip and the line.
+///
+/// Only ever used inside the exporter's `NIOLockedValueBox`, one export at a time; that lock is what makes
+/// sharing it across tasks safe.
+struct EncoderState: @unchecked Sendable {
+    let protobuf = ReverseBuffer()
+    let gzip: GzipCompressor
+    var line: UnsafeMutableRawBufferPointer = .allocate(byteCount: 64 * 1024, alignment: 16)
+    var lineLength = 0
+    private let owner = LineOwner()
+
+    init(level: Int) {
+        gzip = GzipCompressor(level: level)
+        owner.buffer = line
+    }
+
+    /// Encodes, compresses and base64-encodes `spans` into the line buffer; returns the line length.
+    mutating func buildLine(
+        _ spans: ArraySlice<FinishedSpan>, prefix: [UInt8], suffix: [UInt8]
+    ) throws(ExportFailure) -> Int {
+        OtlpEncoder.encode(spans, into: protobuf)
+        let compressed = try gzip.compress(protobuf.bytes)
+        let length = prefix.count + Base64.encodedCount(compressed.count) + suffix.count
+        if line.count < length {
+            line.deallocate()
+            line = .allocate(byteCount: max(length, line.count * 2), alignment: 16)
+            owner.buffer = line
+        }
+        let base = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        prefix.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) }
+        let written = Base64.encode(compressed, into: base + prefix.count)
+        suffix.withUnsafeBufferPointer { (base + prefix.count + written).update(from: $0.baseAddress!, count: $0.count) }
+        lineLength = length
+        return length
+    }
+
+    func withLine(_ body: (UnsafeRawBufferPointer) throws(ExportFailure) -> Void) throws(ExportFailure) {
+        try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[0..<lineLength]))
+    }
+}
+
+/// Frees the line buffer when the encoder state goes away.
+private final class LineOwner {
+    var buffer: UnsafeMutableRawBufferPointer?
+    deinit { buffer?.deallocate() }
+}
