@@ -75,12 +75,16 @@ let package = Package(
         // otlp-stdout line decoding and the span waterfall (demo, viewer, tests).
         .target(name: "OtlpStdoutDecoding", dependencies: ["OtelHost", "CZlib"]),
 
-        .executableTarget(name: "HelloLambda", dependencies: ["LambdaOtelLite"], path: "Examples/HelloLambda"),
+        .target(name: "HelloLambdaHandler", dependencies: ["OtelHost"], path: "Examples/HelloLambdaHandler"),
+        .executableTarget(
+            name: "HelloLambda",
+            dependencies: ["LambdaOtelLite", "HelloLambdaHandler"],
+            path: "Examples/HelloLambda"
+        ),
         .executableTarget(
             name: "Demo",
-            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding"],
-            path: "Tools/Demo",
-            resources: [.copy("Events")]
+            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding", "HelloLambdaHandler"],
+            path: "Tools/Demo"
         ),
         .executableTarget(
             name: "ConformanceWriter",
@@ -98,7 +102,7 @@ let package = Package(
         .testTarget(name: "OtlpStdoutDecodingTests", dependencies: ["OtlpStdoutDecoding", "OtelStdoutExporter"]),
         .testTarget(
             name: "LambdaOtelLiteTests",
-            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding", "OtelHostTesting"]
+            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding", "OtelHostTesting", "HelloLambdaHandler"]
         ),
     ],
     swiftLanguageModes: [.v6]

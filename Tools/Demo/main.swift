@@ -1,1 +1,103 @@
-print("x")
+// otel-lite-demo: runs the example function under an in-process local Lambda server, invokes it over real HTTP
+// with the bundled sample events, and shows what the telemetry looks like.
+//
+// stdout: the raw otlp-stdout lines, exactly as CloudWatch Logs would receive them.
+// stderr: each invocation and its response, then the decoded span waterfall.
+
+import HelloLambdaHandler
+import LambdaOtelLite
+import NIOConcurrencyHelpers
+import OtlpStdoutDecoding
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+func printErr(_ text: String) {
+    var bytes = Array((text + "\n").utf8)
+    bytes.withUnsafeMutableBytes { raw in
+        var offset = 0
+        while offset < raw.count {
+            let n = write(2, raw.baseAddress! + offset, raw.count - offset)
+            if n <= 0 { break }
+            offset += n
+        }
+    }
+}
+
+/// Writes each line to stdout and keeps a copy for the waterfall.
+final class TeeOutput: OtlpLineOutput {
+    let stdout = FileDescriptorLineOutput()
+    let copy = BufferLineOutput()
+
+    func writeLine(_ line: UnsafeRawBufferPointer) throws(ExportFailure) {
+        try stdout.writeLine(line)
+        try copy.writeLine(line)
+    }
+}
+
+let tee = TeeOutput()
+var environment = OtelEnvironment.process()
+environment.values["AWS_LAMBDA_FUNCTION_NAME"] = environment.values["AWS_LAMBDA_FUNCTION_NAME"] ?? "hello-lambda"
+environment.values["AWS_REGION"] = environment.values["AWS_REGION"] ?? "us-east-1"
+environment.values["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = environment.values["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] ?? "128"
+let demoExporter = ClosurePlugin { registry in
+    registry.registerExporter(named: "demo") { env in OtlpStdoutSpanExporter(output: tee, environment: env) }
+}
+
+let server = try await LocalLambdaServer.start(port: 0, functionName: "hello-lambda")
+environment.values["AWS_LAMBDA_RUNTIME_API"] = server.runtimeAPI
+let telemetry = await LambdaTelemetry.bootstrap(
+    configuration: OtelConfiguration(exporter: "demo"),
+    plugins: [demoExporter] + .defaults,
+    environment: environment)
+printErr("otel-lite-demo: local Lambda at http://\(server.runtimeAPI)\(server.invocationEndpoint), mode \(telemetry.processingMode)")
+
+let runtime = Task {
+    try await LambdaRuntime.run(
+        telemetry: telemetry, name: "hello-lambda", environment: environment, handler: HelloHandler.handle)
+}
+
+var invocations = SampleEvents.all
+invocations.append(("apigw_v2_http.json with path /error", SampleEvents.apiGatewayV2.replacingPath(with: "/orders/error")))
+invocations.append(("apigw_v2_http.json with path /throw", SampleEvents.apiGatewayV2.replacingPath(with: "/orders/throw")))
+
+let invoker = LocalInvoker(server: server)
+var failures = 0
+for (label, event) in invocations {
+    do {
+        let (status, body) = try await invoker.invoke(Array(event.utf8))
+        printErr("→ \(label): HTTP \(status) \(body)")
+    } catch {
+        failures += 1
+        printErr("→ \(label): invocation failed: \(error)")
+    }
+}
+await telemetry.tracer.flush()
+
+var entries: [WaterfallRenderer.Entry] = []
+for line in tee.copy.takeLines() {
+    do {
+        entries += try OtlpStdoutLine(decoding: line).request.allSpans
+    } catch {
+        failures += 1
+        printErr("a telemetry line did not decode: \(error)")
+    }
+}
+printErr("\n\(entries.count) spans in \(Set(entries.map(\.span.traceID)).count) traces:\n")
+printErr(WaterfallRenderer(color: isatty(2) != 0, showAttributes: false).render(entries))
+
+runtime.cancel()
+await server.shutdown()
+_ = await runtime.result
+exit(failures == 0 && !entries.isEmpty ? 0 : 1)
+
+extension String {
+    func replacingPath(with path: String) -> String {
+        var text = self
+        if let start = text.firstRange(of: #""rawPath": "/orders/42""#) {
+            text.replaceSubrange(start, with: #""rawPath": "\#(path)""#)
+        }
+        return text
+    }
+}

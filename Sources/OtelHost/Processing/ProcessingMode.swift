@@ -1,3 +1,5 @@
+import NIOConcurrencyHelpers
+
 /// The name of a processing mode, as `LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE` spells it.
 public struct ProcessingModeName: Sendable, Hashable, CustomStringConvertible {
     /// The lower-case name.
@@ -92,23 +94,104 @@ struct SyncCompletion: InvocationCompletion {
 /// Signals the end of each invocation to the processing mode.
 ///
 /// The handler wrapper and middleware call ``complete(_:)`` after the invocation span has ended, on every path.
-public struct TelemetryCompletionHandler: Sendable {
-    /// The mode that is running.
-    public let mode: ProcessingModeName
-    let completion: any InvocationCompletion
+/// The mode starts with ``LambdaTelemetry/start(runtimeAPI:)`` during initialisation (the runtime does this
+/// before its first `next`); a completion before that starts it first.
+public final class TelemetryCompletionHandler: Sendable {
+    enum Phase {
+        case pending(name: ProcessingModeName, mode: any ProcessingMode, context: ProcessingModeContext)
+        case active(name: ProcessingModeName, completion: any InvocationCompletion)
+    }
 
-    init(mode: ProcessingModeName, completion: any InvocationCompletion) {
-        self.mode = mode
-        self.completion = completion
+    private let phase: NIOLockedValueBox<Phase>
+    private let starting = AsyncStartGate()
+    private let tracer: OtelTracer
+
+    init(name: ProcessingModeName, mode: any ProcessingMode, context: ProcessingModeContext) {
+        tracer = context.tracer
+        if name == .sync {
+            phase = NIOLockedValueBox(.active(name: .sync, completion: SyncCompletion(tracer: context.tracer)))
+        } else {
+            phase = NIOLockedValueBox(.pending(name: name, mode: mode, context: context))
+        }
+    }
+
+    /// The mode that runs (or will run, until it is started).
+    public var mode: ProcessingModeName {
+        switch phase.withLockedValue({ $0 }) {
+        case .pending(let name, _, _), .active(let name, _): return name
+        }
+    }
+
+    /// Starts the mode if it has not started: registers the extension in `async` and `finalize` modes. When the
+    /// mode cannot start, a warning is logged and the function runs as `sync`.
+    ///
+    /// - Parameter runtimeAPI: The Runtime API address, when it is not `AWS_LAMBDA_RUNTIME_API`.
+    public func start(runtimeAPI: String? = nil) async {
+        await starting.run {
+            guard case .pending(let name, let mode, var context) = phase.withLockedValue({ $0 }) else { return }
+            if let runtimeAPI { context = ProcessingModeContext(tracer: context.tracer, environment: context.environment, runtimeAPI: runtimeAPI) }
+            let next: Phase
+            do {
+                next = .active(name: name, completion: try await mode.start(context))
+            } catch {
+                Diagnostics.warn("processing mode \(name) could not start (\(error)); running as sync")
+                next = .active(name: .sync, completion: SyncCompletion(tracer: context.tracer))
+            }
+            phase.withLockedValue { $0 = next }
+        }
+    }
+
+    private func activeCompletion() async -> any InvocationCompletion {
+        if case .active(_, let completion) = phase.withLockedValue({ $0 }) { return completion }
+        await start()
+        if case .active(_, let completion) = phase.withLockedValue({ $0 }) { return completion }
+        return SyncCompletion(tracer: tracer)
     }
 
     /// Tells the mode that the invocation's span has ended.
     public func complete(_ invocation: InvocationContext) async {
-        await completion.invocationDidEnd(invocation)
+        await activeCompletion().invocationDidEnd(invocation)
     }
 
     /// Exports what is left and shuts the processors down.
     public func shutdown() async {
-        await completion.shutdown()
+        await activeCompletion().shutdown()
+    }
+}
+
+/// Runs an async start-up once, however many callers ask for it at the same time.
+final class AsyncStartGate: Sendable {
+    private let state = NIOLockedValueBox<(done: Bool, running: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, false, []))
+
+    func run(_ body: () async -> Void) async {
+        enum Role { case done, runner, waiter }
+        let role: Role = state.withLockedValue { s in
+            if s.done { return .done }
+            if s.running { return .waiter }
+            s.running = true
+            return .runner
+        }
+        switch role {
+        case .done:
+            return
+        case .waiter:
+            await withCheckedContinuation { continuation in
+                let resumeNow = state.withLockedValue { s -> Bool in
+                    if s.done { return true }
+                    s.waiters.append(continuation)
+                    return false
+                }
+                if resumeNow { continuation.resume() }
+            }
+        case .runner:
+            await body()
+            let waiters = state.withLockedValue { s -> [CheckedContinuation<Void, Never>] in
+                s.done = true
+                s.running = false
+                defer { s.waiters.removeAll() }
+                return s.waiters
+            }
+            for waiter in waiters { waiter.resume() }
+        }
     }
 }

@@ -161,17 +161,8 @@ public final class LambdaTelemetry: Sendable {
         let modeName = resolveModeName(configuration.processingMode, registry: registry, environment: environment)
         let context = ProcessingModeContext(
             tracer: tracer, environment: environment, runtimeAPI: environment.nonEmpty("AWS_LAMBDA_RUNTIME_API"))
-        let completion: TelemetryCompletionHandler
-        if let mode = registry.mode(named: modeName.rawValue), modeName != .sync {
-            do {
-                completion = TelemetryCompletionHandler(mode: modeName, completion: try await mode.start(context))
-            } catch {
-                Diagnostics.warn("processing mode \(modeName) could not start (\(error)); running as sync")
-                completion = TelemetryCompletionHandler(mode: .sync, completion: SyncCompletion(tracer: tracer))
-            }
-        } else {
-            completion = TelemetryCompletionHandler(mode: .sync, completion: SyncCompletion(tracer: tracer))
-        }
+        let completion = TelemetryCompletionHandler(
+            name: modeName, mode: registry.mode(named: modeName.rawValue) ?? SyncProcessingMode(), context: context)
         return LambdaTelemetry(
             tracer: tracer, completionHandler: completion, registry: registry, environment: environment,
             fmtLayerEnabled: fmtLayer)
@@ -179,6 +170,25 @@ public final class LambdaTelemetry: Sendable {
 
     /// The processing mode that is running.
     public var processingMode: ProcessingModeName { completionHandler.mode }
+
+    /// Starts the processing mode: in `async` and `finalize` modes this registers the internal extension with
+    /// the Extensions API. The runtime calls it during initialisation, before its first `next`; call it yourself
+    /// when you drive the Runtime API with another runtime.
+    ///
+    /// - Parameter runtimeAPI: The Runtime API address, when it is not `AWS_LAMBDA_RUNTIME_API`.
+    public func start(runtimeAPI: String? = nil) async {
+        await completionHandler.start(runtimeAPI: runtimeAPI)
+    }
+
+    private let coldStart = NIOLockedValueBox(true)
+
+    /// `true` the first time it is called, `false` after: the cold-start flag of the invocation span.
+    func consumeColdStart() -> Bool {
+        coldStart.withLockedValue { flag in
+            defer { flag = false }
+            return flag
+        }
+    }
 
     static func resolveModeName(
         _ code: ProcessingModeName?, registry: PluginRegistry, environment: OtelEnvironment

@@ -1,0 +1,384 @@
+import NIOConcurrencyHelpers
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+
+/// An in-process Lambda: the Runtime API and the Extensions API, plus `POST /invoke` to send an event and get
+/// the function's response, as on AWS.
+///
+/// `LambdaRuntime.run` starts one on `127.0.0.1:7000` when `AWS_LAMBDA_RUNTIME_API` is unset
+/// (`LOCAL_LAMBDA_HOST`, `LOCAL_LAMBDA_PORT`, `LOCAL_LAMBDA_INVOCATION_ENDPOINT` change it). Like Lambda, it
+/// hands out the next invocation only when the runtime asked for it and every registered extension is waiting
+/// in `event/next`, so the `sync`, `async` and `finalize` modes all run locally as they do on AWS.
+public final class LocalLambdaServer: Sendable {
+    /// The bound host.
+    public let host: String
+    /// The bound port (the real one when started on port 0).
+    public let port: Int
+    /// The path that takes events.
+    public let invocationEndpoint: String
+    /// The value to give `AWS_LAMBDA_RUNTIME_API`.
+    public var runtimeAPI: String { "\(host):\(port)" }
+
+    private let channel: any Channel
+    let state: NIOLockedValueBox<LocalLambdaState>
+
+    private init(host: String, port: Int, invocationEndpoint: String, channel: any Channel,
+                 state: NIOLockedValueBox<LocalLambdaState>) {
+        self.host = host
+        self.port = port
+        self.invocationEndpoint = invocationEndpoint
+        self.channel = channel
+        self.state = state
+    }
+
+    /// Starts the server.
+    ///
+    /// - Parameters:
+    ///   - host: The address to bind.
+    ///   - port: The port; 0 picks a free one.
+    ///   - invocationEndpoint: The path that takes events.
+    ///   - functionName: The function name in the ARN given to each invocation.
+    ///   - timeoutMs: The invocation timeout, which sets each deadline.
+    public static func start(
+        host: String = "127.0.0.1",
+        port: Int = 7000,
+        invocationEndpoint: String = "/invoke",
+        functionName: String = "local-function",
+        timeoutMs: UInt64 = 60_000
+    ) async throws -> LocalLambdaServer {
+        let state = NIOLockedValueBox(LocalLambdaState(functionName: functionName, timeoutMs: timeoutMs))
+        let endpoint = invocationEndpoint.hasPrefix("/") ? invocationEndpoint : "/" + invocationEndpoint
+        let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelInitializer { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.configureHTTPServerPipeline(withErrorHandling: true)
+                    try channel.pipeline.syncOperations.addHandler(
+                        NIOHTTPServerRequestAggregator(maxContentLength: 16 * 1024 * 1024))
+                    try channel.pipeline.syncOperations.addHandler(
+                        LocalLambdaHandler(state: state, invocationEndpoint: endpoint))
+                }
+            }
+        let channel = try await bootstrap.bind(host: host, port: port).get()
+        let boundPort = channel.localAddress?.port ?? port
+        return LocalLambdaServer(
+            host: host, port: boundPort, invocationEndpoint: endpoint, channel: channel, state: state)
+    }
+
+    /// Starts the server from `LOCAL_LAMBDA_HOST`, `LOCAL_LAMBDA_PORT` and `LOCAL_LAMBDA_INVOCATION_ENDPOINT`.
+    public static func start(environment: OtelEnvironment) async throws -> LocalLambdaServer {
+        let port = environment.resolveInt("LOCAL_LAMBDA_PORT", code: nil, default: 7000, isValid: { (0...65535).contains($0) })
+        return try await start(
+            host: environment.nonEmpty("LOCAL_LAMBDA_HOST") ?? "127.0.0.1",
+            port: port,
+            invocationEndpoint: environment.nonEmpty("LOCAL_LAMBDA_INVOCATION_ENDPOINT") ?? "/invoke",
+            functionName: environment.nonEmpty("AWS_LAMBDA_FUNCTION_NAME") ?? "local-function")
+    }
+
+    /// Stops accepting connections and answers waiting requests with 503.
+    public func shutdown() async {
+        let actions = state.withLockedValue { $0.shutdown() }
+        actions.run()
+        try? await channel.close()
+    }
+
+    /// How many extensions have registered.
+    public var registeredExtensionCount: Int { state.withLockedValue { $0.extensions.count } }
+}
+
+/// A response the server will send.
+struct LocalResponse: Sendable {
+    var status: HTTPResponseStatus
+    var headers: [(String, String)] = []
+    var body: [UInt8] = []
+}
+
+/// Work to do once the lock is released: complete waiting requests.
+struct PendingActions {
+    var completions: [(EventLoopPromise<LocalResponse>, LocalResponse)] = []
+
+    mutating func answer(_ promise: EventLoopPromise<LocalResponse>, _ response: LocalResponse) {
+        completions.append((promise, response))
+    }
+
+    func run() {
+        for (promise, response) in completions { promise.succeed(response) }
+    }
+}
+
+/// The server's state; always used under its lock.
+struct LocalLambdaState: Sendable {
+    struct Invocation: Sendable {
+        var requestID: String
+        var body: [UInt8]
+        var deadlineMs: UInt64
+        var traceHeader: String
+        var caller: EventLoopPromise<LocalResponse>
+    }
+
+    struct Extension: Sendable {
+        var name: String
+        var wantsInvoke: Bool
+        var waiting: EventLoopPromise<LocalResponse>?
+        var pendingEvents: [[UInt8]] = []
+    }
+
+    let functionName: String
+    let timeoutMs: UInt64
+    var queue: [Invocation] = []
+    var runtimeWaiting: EventLoopPromise<LocalResponse>?
+    var inFlight: [String: Invocation] = [:]
+    var extensions: [String: Extension] = [:]
+    var initError: [UInt8]?
+    var isShutdown = false
+
+    init(functionName: String, timeoutMs: UInt64) {
+        self.functionName = functionName
+        self.timeoutMs = timeoutMs
+    }
+
+    var functionARN: String { "arn:aws:lambda:us-east-1:000000000000:function:\(functionName)" }
+
+    /// A random version-4 UUID, as Lambda request ids are.
+    mutating func newID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        var bytes = (0..<16).map { _ in UInt8.random(in: 0...255, using: &generator) }
+        bytes[6] = bytes[6] & 0x0F | 0x40
+        bytes[8] = bytes[8] & 0x3F | 0x80
+        let hex = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for (i, byte) in bytes.enumerated() {
+            if i == 4 || i == 6 || i == 8 || i == 10 { out.append(UInt8(ascii: "-")) }
+            out.append(hex[Int(byte >> 4)])
+            out.append(hex[Int(byte & 0xF)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Starts the next invocation when the runtime and every extension are waiting.
+    mutating func pump(_ actions: inout PendingActions) {
+        guard !isShutdown, let runtime = runtimeWaiting, !queue.isEmpty else { return }
+        guard extensions.values.allSatisfy({ $0.waiting != nil }) else { return }
+        let invocation = queue.removeFirst()
+        runtimeWaiting = nil
+        inFlight[invocation.requestID] = invocation
+        actions.answer(runtime, LocalResponse(
+            status: .ok,
+            headers: [
+                ("Content-Type", "application/json"),
+                ("Lambda-Runtime-Aws-Request-Id", invocation.requestID),
+                ("Lambda-Runtime-Deadline-Ms", String(invocation.deadlineMs)),
+                ("Lambda-Runtime-Invoked-Function-Arn", functionARN),
+                ("Lambda-Runtime-Trace-Id", invocation.traceHeader),
+            ],
+            body: invocation.body))
+        let event = JSONValue.object(JSONObject([
+            JSONMember("eventType", .string("INVOKE")),
+            JSONMember("deadlineMs", .number(Double(invocation.deadlineMs))),
+            JSONMember("requestId", .string(invocation.requestID)),
+            JSONMember("invokedFunctionArn", .string(functionARN)),
+            JSONMember("tracing", .object(JSONObject([
+                JSONMember("type", .string("X-Amzn-Trace-Id")),
+                JSONMember("value", .string(invocation.traceHeader)),
+            ]))),
+        ])).jsonString
+        for (id, var ext) in extensions where ext.wantsInvoke {
+            if let waiting = ext.waiting {
+                ext.waiting = nil
+                actions.answer(waiting, Self.eventResponse(Array(event.utf8)))
+            } else {
+                ext.pendingEvents.append(Array(event.utf8))
+            }
+            extensions[id] = ext
+        }
+    }
+
+    static func eventResponse(_ body: [UInt8]) -> LocalResponse {
+        LocalResponse(status: .ok, headers: [("Content-Type", "application/json")], body: body)
+    }
+
+    mutating func shutdown() -> PendingActions {
+        var actions = PendingActions()
+        isShutdown = true
+        let gone = LocalResponse(status: .serviceUnavailable, body: Array(#"{"errorMessage":"shutting down"}"#.utf8))
+        if let runtime = runtimeWaiting { actions.answer(runtime, gone) }
+        runtimeWaiting = nil
+        for invocation in queue { actions.answer(invocation.caller, gone) }
+        for invocation in inFlight.values { actions.answer(invocation.caller, gone) }
+        queue.removeAll()
+        inFlight.removeAll()
+        for (id, var ext) in extensions {
+            if let waiting = ext.waiting { actions.answer(waiting, gone) }
+            ext.waiting = nil
+            extensions[id] = ext
+        }
+        return actions
+    }
+}
+
+/// Routes one connection's requests.
+final class LocalLambdaHandler: ChannelInboundHandler {
+    typealias InboundIn = NIOHTTPServerRequestFull
+    typealias OutboundOut = HTTPServerResponsePart
+
+    let state: NIOLockedValueBox<LocalLambdaState>
+    let invocationEndpoint: String
+
+    init(state: NIOLockedValueBox<LocalLambdaState>, invocationEndpoint: String) {
+        self.state = state
+        self.invocationEndpoint = invocationEndpoint
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let request = unwrapInboundIn(data)
+        let promise = context.eventLoop.makePromise(of: LocalResponse.self)
+        let keepAlive = request.head.isKeepAlive
+        let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
+        promise.futureResult.whenSuccess { response in
+            let (handler, context) = loopBound.value
+            handler.write(response, keepAlive: keepAlive, context: context)
+        }
+        route(request, promise: promise)
+    }
+
+    private func write(_ response: LocalResponse, keepAlive: Bool, context: ChannelHandlerContext) {
+        var head = HTTPResponseHead(version: .http1_1, status: response.status)
+        for (name, value) in response.headers { head.headers.add(name: name, value: value) }
+        head.headers.replaceOrAdd(name: "content-length", value: String(response.body.count))
+        head.headers.replaceOrAdd(name: "connection", value: keepAlive ? "keep-alive" : "close")
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        if !response.body.isEmpty {
+            context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
+        }
+        let done = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if !keepAlive {
+            let channel = context.channel
+            done.whenComplete { _ in channel.close(promise: nil) }
+        }
+    }
+
+    private func route(_ request: NIOHTTPServerRequestFull, promise: EventLoopPromise<LocalResponse>) {
+        let uri = request.head.uri
+        let path: Substring
+        if let apiStart = uri.firstRange(of: "/2018-06-01/") ?? uri.firstRange(of: "/2020-01-01/") {
+            path = uri[apiStart.lowerBound...]
+        } else {
+            path = uri[...]
+        }
+        let pathOnly = path.split(separator: "?", maxSplits: 1).first.map(String.init) ?? ""
+        var body: [UInt8] = []
+        if var buffer = request.body { body = buffer.readBytes(length: buffer.readableBytes) ?? [] }
+        let method = request.head.method
+        var actions = PendingActions()
+        defer { actions.run() }
+
+        func reply(_ status: HTTPResponseStatus, _ text: String = "") {
+            actions.answer(promise, LocalResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(text.utf8)))
+        }
+
+        switch (method, pathOnly) {
+        case (.POST, invocationEndpoint):
+            let traceHeader = request.head.headers.first(name: "X-Amzn-Trace-Id")
+            state.withLockedValue { state in
+                if let initError = state.initError {
+                    actions.answer(promise, LocalResponse(status: .internalServerError, headers: [("Content-Type", "application/json")], body: initError))
+                    return
+                }
+                let id = state.newID()
+                let hex = id.filter { $0 != "-" }
+                let trace = traceHeader
+                    ?? "Root=1-\(String(currentTimeMs() / 1000, radix: 16))-\(hex.prefix(24));Parent=\(hex.suffix(16));Sampled=0"
+                state.queue.append(LocalLambdaState.Invocation(
+                    requestID: id, body: body, deadlineMs: currentTimeMs() + state.timeoutMs,
+                    traceHeader: trace, caller: promise))
+                state.pump(&actions)
+            }
+
+        case (.GET, "/2018-06-01/runtime/invocation/next"):
+            state.withLockedValue { state in
+                if state.isShutdown {
+                    reply(.serviceUnavailable)
+                    return
+                }
+                state.runtimeWaiting?.fail(ChannelError.alreadyClosed)
+                state.runtimeWaiting = promise
+                state.pump(&actions)
+            }
+
+        case (.POST, let p) where p.hasPrefix("/2018-06-01/runtime/invocation/") && (p.hasSuffix("/response") || p.hasSuffix("/error")):
+            let parts = p.split(separator: "/")
+            let requestID = parts.count >= 5 ? String(parts[3]) : ""
+            let isError = p.hasSuffix("/error")
+            state.withLockedValue { state in
+                guard let invocation = state.inFlight.removeValue(forKey: requestID) else {
+                    reply(.badRequest, #"{"errorMessage":"unknown request id"}"#)
+                    return
+                }
+                actions.answer(invocation.caller, LocalResponse(
+                    status: isError ? .internalServerError : .ok,
+                    headers: [("Content-Type", "application/json")], body: body))
+                reply(.accepted, #"{"status":"OK"}"#)
+            }
+
+        case (.POST, "/2018-06-01/runtime/init/error"):
+            state.withLockedValue { state in
+                state.initError = body
+                for invocation in state.queue {
+                    actions.answer(invocation.caller, LocalResponse(status: .internalServerError, body: body))
+                }
+                state.queue.removeAll()
+            }
+            reply(.accepted, #"{"status":"OK"}"#)
+
+        case (.POST, "/2020-01-01/extension/register"):
+            let name = request.head.headers.first(name: "Lambda-Extension-Name") ?? ""
+            guard !name.isEmpty else {
+                reply(.badRequest, #"{"errorMessage":"missing Lambda-Extension-Name","errorType":"Extension.InvalidName"}"#)
+                return
+            }
+            var wantsInvoke = false
+            if let parsed = try? JSONValue(parsing: body), let events = parsed["events"]?.arrayValue {
+                wantsInvoke = events.contains { $0.stringValue == "INVOKE" }
+            }
+            let id = state.withLockedValue { state in
+                let id = state.newID()
+                state.extensions[id] = LocalLambdaState.Extension(name: name, wantsInvoke: wantsInvoke)
+                return id
+            }
+            let functionName = state.withLockedValue { $0.functionName }
+            actions.answer(promise, LocalResponse(
+                status: .ok,
+                headers: [("Content-Type", "application/json"), ("Lambda-Extension-Identifier", id)],
+                body: Array(#"{"functionName":"\#(functionName)","functionVersion":"$LATEST","handler":"bootstrap"}"#.utf8)))
+
+        case (.GET, "/2020-01-01/extension/event/next"):
+            let id = request.head.headers.first(name: "Lambda-Extension-Identifier") ?? ""
+            state.withLockedValue { state in
+                guard var ext = state.extensions[id] else {
+                    reply(.forbidden, #"{"errorMessage":"unknown extension","errorType":"Extension.UnknownExtensionIdentifier"}"#)
+                    return
+                }
+                if !ext.pendingEvents.isEmpty {
+                    actions.answer(promise, LocalLambdaState.eventResponse(ext.pendingEvents.removeFirst()))
+                } else {
+                    ext.waiting?.fail(ChannelError.alreadyClosed)
+                    ext.waiting = promise
+                }
+                state.extensions[id] = ext
+                state.pump(&actions)
+            }
+
+        case (.POST, "/2020-01-01/extension/init/error"), (.POST, "/2020-01-01/extension/exit/error"):
+            reply(.accepted, #"{"status":"OK"}"#)
+
+        default:
+            reply(.notFound, #"{"errorMessage":"no route for \#(method) \#(pathOnly)"}"#)
+        }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        context.fireChannelInactive()
+    }
+}
