@@ -3,6 +3,7 @@
 @_exported public import OtelALB
 @_exported public import OtelStdoutExporter
 @_exported public import Tracing
+@_exported public import W3CTraceContext
 
 extension Array where Element == any OtelPlugin {
     /// The built-in plugins, in the order they register: the API Gateway (v2, then v1) and ALB extractors, and

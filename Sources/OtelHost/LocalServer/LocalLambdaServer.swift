@@ -11,6 +11,21 @@ import NIOPosix
 /// hands out the next invocation only when the runtime asked for it and every registered extension is waiting
 /// in `event/next`, so the `sync`, `async` and `finalize` modes all run locally as they do on AWS.
 public final class LocalLambdaServer: Sendable {
+    /// Behaviours of other Lambda emulators that the server can copy, to test against them.
+    public struct Quirks: OptionSet, Sendable {
+        /// The raw value.
+        public let rawValue: Int
+        /// Creates quirks from a raw value.
+        public init(rawValue: Int) { self.rawValue = rawValue }
+
+        /// Close every connection after its response, ignoring keep-alive.
+        public static let closeConnectionAfterResponse = Quirks(rawValue: 1 << 0)
+        /// Send every response header name in lower case.
+        public static let lowercaseHeaderNames = Quirks(rawValue: 1 << 1)
+        /// Answer `event/next` with 500 for an extension registered with no events.
+        public static let failEventNextWithoutEvents = Quirks(rawValue: 1 << 2)
+    }
+
     /// The bound host.
     public let host: String
     /// The bound port (the real one when started on port 0).
@@ -45,7 +60,8 @@ public final class LocalLambdaServer: Sendable {
         port: Int = 7000,
         invocationEndpoint: String = "/invoke",
         functionName: String = "local-function",
-        timeoutMs: UInt64 = 60_000
+        timeoutMs: UInt64 = 60_000,
+        quirks: Quirks = []
     ) async throws -> LocalLambdaServer {
         let state = NIOLockedValueBox(LocalLambdaState(functionName: functionName, timeoutMs: timeoutMs))
         let endpoint = invocationEndpoint.hasPrefix("/") ? invocationEndpoint : "/" + invocationEndpoint
@@ -58,7 +74,7 @@ public final class LocalLambdaServer: Sendable {
                     try channel.pipeline.syncOperations.addHandler(
                         NIOHTTPServerRequestAggregator(maxContentLength: 16 * 1024 * 1024))
                     try channel.pipeline.syncOperations.addHandler(
-                        LocalLambdaHandler(state: state, invocationEndpoint: endpoint))
+                        LocalLambdaHandler(state: state, invocationEndpoint: endpoint, quirks: quirks))
                 }
             }
         let channel = try await bootstrap.bind(host: host, port: port).get()
@@ -225,16 +241,18 @@ final class LocalLambdaHandler: ChannelInboundHandler {
 
     let state: NIOLockedValueBox<LocalLambdaState>
     let invocationEndpoint: String
+    let quirks: LocalLambdaServer.Quirks
 
-    init(state: NIOLockedValueBox<LocalLambdaState>, invocationEndpoint: String) {
+    init(state: NIOLockedValueBox<LocalLambdaState>, invocationEndpoint: String, quirks: LocalLambdaServer.Quirks) {
         self.state = state
         self.invocationEndpoint = invocationEndpoint
+        self.quirks = quirks
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let request = unwrapInboundIn(data)
         let promise = context.eventLoop.makePromise(of: LocalResponse.self)
-        let keepAlive = request.head.isKeepAlive
+        let keepAlive = request.head.isKeepAlive && !quirks.contains(.closeConnectionAfterResponse)
         let loopBound = NIOLoopBound((self, context), eventLoop: context.eventLoop)
         promise.futureResult.whenSuccess { response in
             let (handler, context) = loopBound.value
@@ -245,7 +263,8 @@ final class LocalLambdaHandler: ChannelInboundHandler {
 
     private func write(_ response: LocalResponse, keepAlive: Bool, context: ChannelHandlerContext) {
         var head = HTTPResponseHead(version: .http1_1, status: response.status)
-        for (name, value) in response.headers { head.headers.add(name: name, value: value) }
+        let lowercase = quirks.contains(.lowercaseHeaderNames)
+        for (name, value) in response.headers { head.headers.add(name: lowercase ? name.lowercased() : name, value: value) }
         head.headers.replaceOrAdd(name: "content-length", value: String(response.body.count))
         head.headers.replaceOrAdd(name: "connection", value: keepAlive ? "keep-alive" : "close")
         context.write(wrapOutboundOut(.head(head)), promise: nil)
@@ -358,6 +377,10 @@ final class LocalLambdaHandler: ChannelInboundHandler {
             state.withLockedValue { state in
                 guard var ext = state.extensions[id] else {
                     reply(.forbidden, #"{"errorMessage":"unknown extension","errorType":"Extension.UnknownExtensionIdentifier"}"#)
+                    return
+                }
+                if !ext.wantsInvoke && quirks.contains(.failEventNextWithoutEvents) {
+                    reply(.internalServerError, #"{"errorMessage":"no events registered"}"#)
                     return
                 }
                 if !ext.pendingEvents.isEmpty {

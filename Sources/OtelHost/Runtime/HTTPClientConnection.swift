@@ -198,3 +198,11 @@ package struct RuntimeAPIAddress: Sendable, Hashable {
         self.init(host: String(host), port: port, pathPrefix: prefix)
     }
 }
+
+/// Parses `AWS_LAMBDA_RUNTIME_API` values the way the runtime does; for tests and diagnostics.
+public enum RuntimeAPIAddressProbe {
+    /// `[host, port, pathPrefix]`, or `nil` when the value is not an address.
+    public static func parse(_ value: String) -> [String]? {
+        RuntimeAPIAddress(parsing: value).map { [$0.host, String($0.port), $0.pathPrefix] }
+    }
+}

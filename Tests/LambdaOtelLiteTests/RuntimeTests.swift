@@ -1,0 +1,164 @@
+import HelloLambdaHandler
+import LambdaOtelLite
+import OtelHostTesting
+import OtlpStdoutDecoding
+import Testing
+import Tracing
+
+struct RuntimeTests {
+    @Test func responseReachesTheCallerWithOneServerSpanAndItsChildren() async throws {
+        let lambda = try await LocalLambda.start()
+        defer { Task { await lambda.stop() } }
+        let (status, body) = try await lambda.invoke(SampleEvents.apiGatewayV2)
+        #expect(status == 200)
+        let response = try JSONValue(parsing: body)
+        #expect(response["statusCode"]?.intValue == 200)
+
+        let spans = lambda.exporter.spans
+        let servers = spans.filter { $0.kind == .server }
+        #expect(servers.count == 1)
+        let server = try #require(servers.first)
+        #expect(server.name == "GET /orders/{orderId}")
+        #expect(server.context.traceID.description == "4bf92f3577b34da6a3ce929d0e0e4736")
+        #expect(server.parentSpanID?.description == "00f067aa0ba902b7")
+        #expect(server.parentIsRemote == true)
+        #expect(server.context.traceState == "vendor1=opaque1")
+        #expect(server.attributes.get("faas.trigger") == .string("http"))
+        #expect(server.attributes.get("cloud.account.id") == .string("000000000000"))
+        #expect(server.attributes.get("cloud.resource_id") == .string("arn:aws:lambda:us-east-1:000000000000:function:test-fn"))
+        #expect(server.attributes.get("http.response.status_code") == .int64(200))
+        #expect(server.attributes.get("http.status_code") == .int64(200))
+        #expect(server.status?.code == .ok)
+        let invocationID = try #require(server.attributes.get("faas.invocation_id"))
+        guard case .string(let requestID) = invocationID else { Issue.record("faas.invocation_id is not a string"); return }
+        #expect(body.contains(requestID))
+
+        let load = try #require(spans.first { $0.name == "load order" })
+        let query = try #require(spans.first { $0.name == "query orders table" })
+        let render = try #require(spans.first { $0.name == "render response" })
+        #expect(load.parentSpanID == server.context.spanID)
+        #expect(render.parentSpanID == server.context.spanID)
+        #expect(query.parentSpanID == load.context.spanID)
+        #expect(query.kind == .client)
+    }
+
+    @Test func coldStartIsTrueExactlyOnceAndEveryInvocationCompletes() async throws {
+        let lambda = try await LocalLambda.start()
+        defer { Task { await lambda.stop() } }
+        for _ in 0..<3 { _ = try await lambda.invoke(SampleEvents.custom) }
+        _ = try await lambda.invoke(SampleEvents.apiGatewayV2.replacingOccurrences("/orders/42", "/orders/throw"))
+        let servers = lambda.exporter.spans.filter { $0.kind == .server }
+        #expect(servers.count == 4)
+        #expect(servers.map { $0.attributes.get("faas.coldstart") } == [.bool(true), .bool(false), .bool(false), .bool(false)])
+        // Sync mode flushes on every completion: one export per invocation, the throwing one included.
+        #expect(lambda.exporter.exportCount == 4)
+    }
+
+    @Test func errorStatusAndThrownErrors() async throws {
+        let lambda = try await LocalLambda.start()
+        defer { Task { await lambda.stop() } }
+        let (errorStatus, _) = try await lambda.invoke(SampleEvents.apiGatewayV2.replacingOccurrences("/orders/42", "/orders/error"))
+        #expect(errorStatus == 200)
+        let (thrownStatus, thrownBody) = try await lambda.invoke(
+            SampleEvents.apiGatewayV2.replacingOccurrences("/orders/42", "/orders/throw"))
+        #expect(thrownStatus == 500)
+        let error = try JSONValue(parsing: thrownBody)
+        #expect(error["errorMessage"]?.stringValue == "the /throw route always fails")
+        #expect(error["errorType"]?.stringValue == "HelloError")
+
+        let servers = lambda.exporter.spans.filter { $0.kind == .server }
+        #expect(servers.count == 2)
+        #expect(servers[0].status == SpanStatus(code: .error, message: "HTTP 500 response"))
+        #expect(servers[0].attributes.get("http.response.status_code") == .int64(500))
+        #expect(servers[1].status?.code == .error)
+        #expect(servers[1].status?.message == "the /throw route always fails")
+        let exception = try #require(servers[1].events.first { $0.name == "exception" })
+        #expect(exception.attributes.get("exception.message") == .string("the /throw route always fails"))
+        guard case .string(let type)? = exception.attributes.get("exception.type") else {
+            Issue.record("exception.type is not a string")
+            return
+        }
+        #expect(type.contains("HelloError"))
+    }
+
+    @Test func initErrorIsReportedAndInvocationsFail() async throws {
+        struct ConfigMissing: Error, CustomStringConvertible { var description: String { "TABLE_NAME is not set" } }
+        let lambda = try await LocalLambda.start(initialize: { throw ConfigMissing() })
+        defer { Task { await lambda.stop() } }
+        let result = await lambda.runtime.result
+        #expect(throws: ConfigMissing.self) { try result.get() }
+        let (status, body) = try await lambda.invoke(SampleEvents.custom)
+        #expect(status == 500)
+        #expect(body.contains("TABLE_NAME is not set"))
+    }
+
+    @Test func reconnectsWhenTheServerClosesEveryConnection() async throws {
+        let lambda = try await LocalLambda.start(quirks: [.closeConnectionAfterResponse, .lowercaseHeaderNames])
+        defer { Task { await lambda.stop() } }
+        for i in 0..<5 {
+            let (status, _) = try await lambda.invoke(SampleEvents.custom)
+            #expect(status == 200, "invocation \(i)")
+        }
+        #expect(lambda.exporter.spans.filter { $0.kind == .server }.count == 5)
+    }
+
+    @Test func runtimeAPIWithSchemeAndPathPrefix() async throws {
+        let lambda = try await LocalLambda.start(runtimeAPI: { "http://\($0.host):\($0.port)/.rt" })
+        defer { Task { await lambda.stop() } }
+        let (status, body) = try await lambda.invoke(SampleEvents.custom)
+        #expect(status == 200)
+        #expect(body.contains("orderId"))
+    }
+
+    @Test func mixedCaseHeaderNamesInEvents() async throws {
+        let lambda = try await LocalLambda.start()
+        defer { Task { await lambda.stop() } }
+        let event = #"{"headers":{"TraceParent":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","X-Custom":"1"}}"#
+        _ = try await lambda.invoke(event)
+        let server = try #require(lambda.exporter.spans.first { $0.kind == .server })
+        #expect(server.context.traceID.description == "0af7651916cd43dd8448eb211c80319c")
+        #expect(server.parentSpanID?.description == "b7ad6b7169203331")
+        #expect(server.name == "test-handler")
+        #expect(server.attributes.get("faas.trigger") == .string("other"))
+    }
+
+    @Test func malformedEventsStillGetASpanAndTheHandlerRuns() async throws {
+        let lambda = try await LocalLambda.start()
+        defer { Task { await lambda.stop() } }
+        // Not JSON at all: the typed handler cannot decode it, so the invocation fails, with its span.
+        let (status, _) = try await lambda.invoke("{not json")
+        #expect(status == 500)
+        // JSON of the wrong shape for every extractor: a span with fewer attributes, and the handler answers.
+        let (ok, _) = try await lambda.invoke(
+            #"{"version":"2.0","routeKey":42,"requestContext":{"http":{},"domainName":[1]},"headers":{"traceparent":"garbage","user-agent":5}}"#)
+        #expect(ok == 200)
+        let servers = lambda.exporter.spans.filter { $0.kind == .server }
+        #expect(servers.count == 2)
+        #expect(servers[0].status?.code == .error)
+        #expect(servers[1].name == "HTTP /")
+        #expect(servers[1].parentSpanID == nil)
+        #expect(servers[1].attributes.get("http.route") == nil)
+        #expect(servers[1].attributes.get("faas.trigger") == .string("http"))
+    }
+
+    @Test func runtimeAPIAddressForms() {
+        #expect(RuntimeAPIAddressProbe.parse("127.0.0.1:9001") == ["127.0.0.1", "9001", ""])
+        #expect(RuntimeAPIAddressProbe.parse("http://localhost:9000/.rt") == ["localhost", "9000", "/.rt"])
+        #expect(RuntimeAPIAddressProbe.parse("http://[::1]:9000/") == ["::1", "9000", ""])
+        #expect(RuntimeAPIAddressProbe.parse("nonsense") == nil)
+        #expect(RuntimeAPIAddressProbe.parse("host:99999") == nil)
+    }
+}
+
+extension String {
+    func replacingOccurrences(_ target: String, _ replacement: String) -> String {
+        var result = ""
+        var rest = self[...]
+        while let range = rest.firstRange(of: target) {
+            result += rest[..<range.lowerBound]
+            result += replacement
+            rest = rest[range.upperBound...]
+        }
+        return result + rest
+    }
+}
