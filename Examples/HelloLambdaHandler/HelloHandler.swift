@@ -37,12 +37,16 @@ package struct HelloError: Error, CustomStringConvertible {
 }
 
 /// The example function: loads an order (with a query inside), renders it, and answers JSON. `/error` answers
-/// 500; `/throw` throws.
+/// 500; `/throw` throws; `/slow` ends a span, then takes a minute (to show a shutdown in the middle of work).
 package enum HelloHandler {
     package static func handle(_ request: HelloRequest, context: InvocationContext) async throws -> HelloResponse {
         let path = request.requestPath
         if path.hasSuffix("/throw") {
             throw HelloError()
+        }
+        if path.hasSuffix("/slow") {
+            withSpan("before the wait") { $0.attributes["wait.seconds"] = 60 }
+            try await Task.sleep(nanoseconds: 60_000_000_000)
         }
         if path.hasSuffix("/error") {
             return HelloResponse(

@@ -24,6 +24,8 @@ public final class LocalLambdaServer: Sendable {
         public static let lowercaseHeaderNames = Quirks(rawValue: 1 << 1)
         /// Answer `event/next` with 500 for an extension registered with no events.
         public static let failEventNextWithoutEvents = Quirks(rawValue: 1 << 2)
+        /// Refuse extension registrations with 403.
+        public static let refuseExtensionRegistration = Quirks(rawValue: 1 << 3)
     }
 
     /// The bound host.
@@ -55,15 +57,21 @@ public final class LocalLambdaServer: Sendable {
     ///   - invocationEndpoint: The path that takes events.
     ///   - functionName: The function name in the ARN given to each invocation.
     ///   - timeoutMs: The invocation timeout, which sets each deadline.
+    ///   - quirks: Behaviours of other emulators to copy.
+    ///   - extensionEventDelayMs: How long INVOKE events take to reach extensions after the runtime has the
+    ///     invocation (on AWS the two are not simultaneous either).
     public static func start(
         host: String = "127.0.0.1",
         port: Int = 7000,
         invocationEndpoint: String = "/invoke",
         functionName: String = "local-function",
         timeoutMs: UInt64 = 60_000,
-        quirks: Quirks = []
+        quirks: Quirks = [],
+        extensionEventDelayMs: Int64 = 0
     ) async throws -> LocalLambdaServer {
-        let state = NIOLockedValueBox(LocalLambdaState(functionName: functionName, timeoutMs: timeoutMs))
+        var initial = LocalLambdaState(functionName: functionName, timeoutMs: timeoutMs)
+        initial.extensionEventDelayMs = extensionEventDelayMs
+        let state = NIOLockedValueBox(initial)
         let endpoint = invocationEndpoint.hasPrefix("/") ? invocationEndpoint : "/" + invocationEndpoint
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -102,6 +110,9 @@ public final class LocalLambdaServer: Sendable {
 
     /// How many extensions have registered.
     public var registeredExtensionCount: Int { state.withLockedValue { $0.extensions.count } }
+
+    /// How many `event/next` requests extensions have made.
+    public var extensionNextCount: Int { state.withLockedValue { $0.extensionNextCount } }
 }
 
 /// A response the server will send.
@@ -113,14 +124,20 @@ struct LocalResponse: Sendable {
 
 /// Work to do once the lock is released: complete waiting requests.
 struct PendingActions {
-    var completions: [(EventLoopPromise<LocalResponse>, LocalResponse)] = []
+    var completions: [(EventLoopPromise<LocalResponse>, LocalResponse, delayMs: Int64)] = []
 
-    mutating func answer(_ promise: EventLoopPromise<LocalResponse>, _ response: LocalResponse) {
-        completions.append((promise, response))
+    mutating func answer(_ promise: EventLoopPromise<LocalResponse>, _ response: LocalResponse, delayMs: Int64 = 0) {
+        completions.append((promise, response, delayMs))
     }
 
     func run() {
-        for (promise, response) in completions { promise.succeed(response) }
+        for (promise, response, delayMs) in completions {
+            if delayMs > 0 {
+                promise.futureResult.eventLoop.scheduleTask(in: .milliseconds(delayMs)) { promise.succeed(response) }
+            } else {
+                promise.succeed(response)
+            }
+        }
     }
 }
 
@@ -137,6 +154,8 @@ struct LocalLambdaState: Sendable {
     struct Extension: Sendable {
         var name: String
         var wantsInvoke: Bool
+        /// Whether an invocation waits for this extension to be in `event/next`.
+        var blocksInvocations: Bool
         var waiting: EventLoopPromise<LocalResponse>?
         var pendingEvents: [[UInt8]] = []
     }
@@ -149,6 +168,8 @@ struct LocalLambdaState: Sendable {
     var extensions: [String: Extension] = [:]
     var initError: [UInt8]?
     var isShutdown = false
+    var extensionNextCount = 0
+    var extensionEventDelayMs: Int64 = 0
 
     init(functionName: String, timeoutMs: UInt64) {
         self.functionName = functionName
@@ -176,7 +197,7 @@ struct LocalLambdaState: Sendable {
     /// Starts the next invocation when the runtime and every extension are waiting.
     mutating func pump(_ actions: inout PendingActions) {
         guard !isShutdown, let runtime = runtimeWaiting, !queue.isEmpty else { return }
-        guard extensions.values.allSatisfy({ $0.waiting != nil }) else { return }
+        guard extensions.values.allSatisfy({ $0.waiting != nil || !$0.blocksInvocations }) else { return }
         let invocation = queue.removeFirst()
         runtimeWaiting = nil
         inFlight[invocation.requestID] = invocation
@@ -203,7 +224,7 @@ struct LocalLambdaState: Sendable {
         for (id, var ext) in extensions where ext.wantsInvoke {
             if let waiting = ext.waiting {
                 ext.waiting = nil
-                actions.answer(waiting, Self.eventResponse(Array(event.utf8)))
+                actions.answer(waiting, Self.eventResponse(Array(event.utf8)), delayMs: extensionEventDelayMs)
             } else {
                 ext.pendingEvents.append(Array(event.utf8))
             }
@@ -300,13 +321,14 @@ final class LocalLambdaHandler: ChannelInboundHandler {
         switch (method, pathOnly) {
         case (.POST, invocationEndpoint):
             let traceHeader = request.head.headers.first(name: "X-Amzn-Trace-Id")
+            let chosenID = request.head.headers.first(name: "Lambda-Runtime-Aws-Request-Id")
             state.withLockedValue { state in
                 if let initError = state.initError {
                     actions.answer(promise, LocalResponse(status: .internalServerError, headers: [("Content-Type", "application/json")], body: initError))
                     return
                 }
-                let id = state.newID()
-                let hex = id.filter { $0 != "-" }
+                let id = chosenID ?? state.newID()
+                let hex = state.newID().filter { $0 != "-" }
                 let trace = traceHeader
                     ?? "Root=1-\(String(currentTimeMs() / 1000, radix: 16))-\(hex.prefix(24));Parent=\(hex.suffix(16));Sampled=0"
                 state.queue.append(LocalLambdaState.Invocation(
@@ -357,13 +379,19 @@ final class LocalLambdaHandler: ChannelInboundHandler {
                 reply(.badRequest, #"{"errorMessage":"missing Lambda-Extension-Name","errorType":"Extension.InvalidName"}"#)
                 return
             }
+            if quirks.contains(.refuseExtensionRegistration) {
+                reply(.forbidden, #"{"errorMessage":"registration refused","errorType":"Extension.Forbidden"}"#)
+                return
+            }
             var wantsInvoke = false
             if let parsed = try? JSONValue(parsing: body), let events = parsed["events"]?.arrayValue {
                 wantsInvoke = events.contains { $0.stringValue == "INVOKE" }
             }
             let id = state.withLockedValue { state in
                 let id = state.newID()
-                state.extensions[id] = LocalLambdaState.Extension(name: name, wantsInvoke: wantsInvoke)
+                state.extensions[id] = LocalLambdaState.Extension(
+                    name: name, wantsInvoke: wantsInvoke,
+                    blocksInvocations: wantsInvoke || !quirks.contains(.failEventNextWithoutEvents))
                 return id
             }
             let functionName = state.withLockedValue { $0.functionName }
@@ -375,6 +403,7 @@ final class LocalLambdaHandler: ChannelInboundHandler {
         case (.GET, "/2020-01-01/extension/event/next"):
             let id = request.head.headers.first(name: "Lambda-Extension-Identifier") ?? ""
             state.withLockedValue { state in
+                state.extensionNextCount += 1
                 guard var ext = state.extensions[id] else {
                     reply(.forbidden, #"{"errorMessage":"unknown extension","errorType":"Extension.UnknownExtensionIdentifier"}"#)
                     return

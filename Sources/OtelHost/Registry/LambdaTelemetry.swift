@@ -159,6 +159,11 @@ public final class LambdaTelemetry: Sendable {
             propagator: propagator)
 
         let modeName = resolveModeName(configuration.processingMode, registry: registry, environment: environment)
+        if modeName == .finalize && configuration.spanProcessors.isEmpty && registry.spanProcessors.isEmpty {
+            Diagnostics.warn(
+                "finalize mode with the default Lambda span processor exports only at shutdown; "
+                    + "configure a BatchSpanProcessor in OtelConfiguration.spanProcessors")
+        }
         let context = ProcessingModeContext(
             tracer: tracer, environment: environment, runtimeAPI: environment.nonEmpty("AWS_LAMBDA_RUNTIME_API"))
         let completion = TelemetryCompletionHandler(

@@ -123,7 +123,8 @@ public struct PluginRegistry: Sendable {
     }
 }
 
-/// The parts of the host that are always there: propagators, `sync` mode, samplers and the Lambda resource.
+/// The parts of the host that are always there: propagators, the three processing modes, samplers and the Lambda
+/// resource.
 struct HostBuiltinsPlugin: OtelPlugin {
     func register(into registry: inout PluginRegistry) {
         registry.registerPropagator(named: "tracecontext", W3CTraceContextPropagator())
@@ -131,6 +132,8 @@ struct HostBuiltinsPlugin: OtelPlugin {
         registry.registerPropagator(named: "xray-lambda", XRayLambdaPropagator())
         registry.registerPropagator(named: "none", NoOpPropagator())
         registry.registerProcessingMode(named: .sync, SyncProcessingMode())
+        registry.registerProcessingMode(named: .async, AsyncProcessingMode())
+        registry.registerProcessingMode(named: .finalize, FinalizeProcessingMode())
         registry.registerResourceDetector(LambdaResourceDetector())
         registry.registerSampler(named: "always_on") { _ in AlwaysOnSampler() }
         registry.registerSampler(named: "always_off") { _ in AlwaysOffSampler() }

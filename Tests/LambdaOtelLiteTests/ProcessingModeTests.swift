@@ -1,0 +1,198 @@
+import HelloLambdaHandler
+import LambdaOtelLite
+import NIOConcurrencyHelpers
+import OtelHostTesting
+import Testing
+
+/// An exporter that can hold its exports until released, and records the order of what happens.
+final class GatedExporter: SpanExporter {
+    let log = NIOLockedValueBox<[String]>([])
+    let spans = NIOLockedValueBox<[FinishedSpan]>([])
+    let gate = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((true, []))
+
+    func close() { gate.withLockedValue { $0.open = false } }
+
+    func open() {
+        let waiters = gate.withLockedValue { g -> [CheckedContinuation<Void, Never>] in
+            g.open = true
+            defer { g.waiters.removeAll() }
+            return g.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    func export(_ batch: [FinishedSpan]) async throws {
+        await withCheckedContinuation { continuation in
+            let now = gate.withLockedValue { g -> Bool in
+                if g.open { return true }
+                g.waiters.append(continuation)
+                return false
+            }
+            if now { continuation.resume() }
+        }
+        spans.withLockedValue { $0 += batch }
+        if !batch.isEmpty { log.withLockedValue { $0.append("export \(batch.count)") } }
+    }
+
+    func note(_ entry: String) { log.withLockedValue { $0.append(entry) } }
+}
+
+/// Polls until `condition` holds, for at most `seconds`.
+func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+    let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+    while ContinuousClock.now < deadline {
+        if condition() { return true }
+        try? await Task.sleep(nanoseconds: 5_000_000)
+    }
+    return condition()
+}
+
+struct ProcessingModeTests {
+    func start(
+        mode: String, quirks: LocalLambdaServer.Quirks = [], timeoutMs: UInt64 = 60_000, eventDelayMs: Int64 = 0,
+        exporter: GatedExporter,
+        processors: [any SpanProcessor] = [], telemetryInHandler: Bool = true,
+        handler: @escaping @Sendable ([UInt8], InvocationContext) async throws -> [UInt8] = { _, _ in Array(#"{"statusCode":200}"#.utf8) }
+    ) async throws -> (LocalLambdaServer, LambdaTelemetry, Task<Void, any Error>) {
+        let server = try await LocalLambdaServer.start(
+            port: 0, functionName: "modes", timeoutMs: timeoutMs, quirks: quirks, extensionEventDelayMs: eventDelayMs)
+        let environment = OtelEnvironment([
+            "AWS_LAMBDA_RUNTIME_API": server.runtimeAPI,
+            "LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE": mode,
+        ])
+        let plugin = ClosurePlugin { $0.registerExporter(named: "gated") { _ in exporter } }
+        let telemetry = await LambdaTelemetry.make(
+            configuration: OtelConfiguration(spanProcessors: processors), plugins: [plugin] + .defaults,
+            environment: environment)
+        let runtime = Task {
+            try await withTracer(telemetry.tracer) {
+                try await LambdaRuntime.run(
+                    telemetry: telemetryInHandler ? telemetry : nil, environment: environment,
+                    initialize: { if !telemetryInHandler { await telemetry.start(runtimeAPI: server.runtimeAPI) } },
+                    handler: handler)
+            }
+        }
+        return (server, telemetry, runtime)
+    }
+
+    @Test func asyncModeAnswersTheCallerBeforeExporting() async throws {
+        let exporter = GatedExporter()
+        let (server, telemetry, runtime) = try await start(mode: "async", exporter: exporter)
+        defer { Task { runtime.cancel(); await server.shutdown() } }
+        let invoker = LocalInvoker(server: server)
+        // The first invocation completes the init phase; then hold every export.
+        _ = try await invoker.invoke(Array("{}".utf8))
+        #expect(await eventually { exporter.log.withLockedValue { $0 } == ["export 1"] })
+        #expect(telemetry.processingMode == .async)
+        #expect(server.registeredExtensionCount == 1)
+
+        exporter.close()
+        let (status, _) = try await invoker.invoke(Array("{}".utf8))
+        exporter.note("response")
+        #expect(status == 200)
+        exporter.open()
+        #expect(await eventually { exporter.log.withLockedValue { $0.count } == 3 })
+        #expect(exporter.log.withLockedValue { $0 } == ["export 1", "response", "export 1"])
+    }
+
+    @Test func asyncModeExportsEverySpanOfAHundredInvocationsExactlyOnce() async throws {
+        let exporter = GatedExporter()
+        let (server, _, runtime) = try await start(mode: "async", exporter: exporter) { bytes, context in
+            withSpan("child") { span in span.attributes["request"] = context.requestID }
+            return Array(#"{"statusCode":200}"#.utf8)
+        }
+        defer { Task { runtime.cancel(); await server.shutdown() } }
+        let invoker = LocalInvoker(server: server)
+        for _ in 0..<100 { _ = try await invoker.invoke(Array("{}".utf8)) }
+        #expect(await eventually { exporter.spans.withLockedValue { $0.count } >= 200 })
+        try? await Task.sleep(nanoseconds: 50_000_000)
+        let spans = exporter.spans.withLockedValue { $0 }
+        #expect(spans.count == 200)
+        #expect(Set(spans.map(\.context.spanID)).count == 200)
+        #expect(spans.filter { $0.kind == .server }.count == 100)
+    }
+
+    @Test func completionSignalledBeforeTheInvokeEventIsHonoured() async throws {
+        let exporter = GatedExporter()
+        // INVOKE events reach the extension 300 ms after the runtime has the invocation, so the traced handler's
+        // completion signal always arrives first.
+        let (server, _, runtime) = try await start(mode: "async", eventDelayMs: 300, exporter: exporter)
+        defer { Task { runtime.cancel(); await server.shutdown() } }
+        let invoker = LocalInvoker(server: server)
+        let start = ContinuousClock.now
+        for _ in 0..<3 {
+            let (status, _) = try await invoker.invoke(Array("{}".utf8))
+            #expect(status == 200)
+        }
+        // Each flush happened right after its late INVOKE event, well before the 60 s watchdog: the early
+        // signals were matched by request id.
+        #expect(await eventually(5) { exporter.spans.withLockedValue { $0.count } == 3 })
+        #expect(ContinuousClock.now - start < .seconds(5))
+    }
+
+    @Test func missingCompletionIsCaughtByTheWatchdogBeforeTheDeadline() async throws {
+        let exporter = GatedExporter()
+        let (server, _, runtime) = try await start(
+            mode: "async", timeoutMs: 1500, exporter: exporter, telemetryInHandler: false
+        ) { _, context in
+            telemetry_span(context)
+            return Array("{}".utf8)
+        }
+        defer { Task { runtime.cancel(); await server.shutdown() } }
+        let invoker = LocalInvoker(server: server)
+        let start = ContinuousClock.now
+        _ = try await invoker.invoke(Array("{}".utf8))
+        // No completion is ever signalled; the extension must still flush and let the next invocation in.
+        #expect(await eventually(5) { exporter.spans.withLockedValue { $0.count } == 1 })
+        let (status, _) = try await invoker.invoke(Array("{}".utf8))
+        #expect(status == 200)
+        #expect(ContinuousClock.now - start < .seconds(4))
+    }
+
+    @Test func refusedRegistrationFallsBackToSync() async throws {
+        let exporter = GatedExporter()
+        let (server, telemetry, runtime) = try await start(mode: "async", quirks: [.refuseExtensionRegistration], exporter: exporter)
+        defer { Task { runtime.cancel(); await server.shutdown() } }
+        let (status, _) = try await LocalInvoker(server: server).invoke(Array("{}".utf8))
+        #expect(status == 200)
+        #expect(telemetry.processingMode == .sync)
+        // Sync mode: the span is exported before the response is posted.
+        #expect(exporter.spans.withLockedValue { $0.count } == 1)
+    }
+
+    @Test func finalizeBacksOffWhenEventNextFailsAtOnce() async throws {
+        let exporter = GatedExporter()
+        let batch = BatchSpanProcessor(exporter: exporter, maxExportBatchSize: 1, scheduledDelayMs: 50)
+        let (server, telemetry, runtime) = try await start(
+            mode: "finalize", quirks: [.failEventNextWithoutEvents], exporter: exporter, processors: [batch])
+        defer { Task { runtime.cancel(); await server.shutdown() } }
+        let (status, _) = try await LocalInvoker(server: server).invoke(Array("{}".utf8))
+        #expect(status == 200)
+        #expect(telemetry.processingMode == .finalize)
+        // The batch processor exports on its own.
+        #expect(await eventually { exporter.spans.withLockedValue { $0.count } == 1 })
+        try await Task.sleep(nanoseconds: 1_000_000_000)
+        // About 1 s of always-failing event/next with back-off from 100 ms: a handful of calls, not thousands.
+        #expect(server.extensionNextCount < 12)
+        #expect(server.extensionNextCount >= 2)
+    }
+
+    @Test func batchProcessorExportsBySizeAndTime() async throws {
+        let exporter = GatedExporter()
+        let batch = BatchSpanProcessor(exporter: exporter, maxExportBatchSize: 3, scheduledDelayMs: 100)
+        let tracer = OtelTracer(processor: batch)
+        for i in 0..<3 { tracer.startSpan("s\(i)", context: .topLevel).end() }
+        #expect(await eventually { exporter.spans.withLockedValue { $0.count } == 3 })
+        tracer.startSpan("late", context: .topLevel).end()
+        #expect(await eventually { exporter.spans.withLockedValue { $0.count } == 4 })
+        try await batch.shutdown()
+        tracer.startSpan("after", context: .topLevel).end()
+        try await batch.forceFlush()
+        #expect(exporter.spans.withLockedValue { $0.map(\.name) } == ["s0", "s1", "s2", "late"])
+    }
+}
+
+/// A span ended inside an untraced handler, so the async extension has something to flush.
+func telemetry_span(_ context: InvocationContext) {
+    withSpan("untraced work") { $0.attributes["request"] = context.requestID }
+}
