@@ -55,6 +55,15 @@ public struct InvocationContext: Sendable, Hashable {
     }
 }
 
+/// A deadline as epoch milliseconds. Emulators send other things: cargo-lambda sends the timeout itself
+/// (`600000`) to the runtime and `0` in INVOKE events. A value before the year 2000 is read as a duration from
+/// now; a missing or zero value as Lambda's longest timeout, 15 minutes.
+package func normalizedDeadlineMs(_ raw: UInt64?) -> UInt64 {
+    let now = currentTimeMs()
+    guard let raw, raw > 0 else { return now + 900_000 }
+    return raw < 946_684_800_000 ? now + raw : raw
+}
+
 /// Milliseconds since the epoch, from the real-time clock.
 package func currentTimeMs() -> UInt64 {
     var ts = timespec()

@@ -96,20 +96,32 @@ enum ExtensionRegistration {
 }
 
 /// Runs `body`, failing when it takes longer than `milliseconds`.
+///
+/// The caller is released at the deadline even when `body` ignores cancellation (a request a server never
+/// answers): `body` is cancelled and left to finish on its own.
 func withTimeout<T: Sendable>(
     milliseconds: UInt64, _ what: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
-    try await withThrowingTaskGroup(of: T?.self) { group in
-        group.addTask { try await body() }
-        group.addTask {
-            try await Task.sleep(nanoseconds: milliseconds * 1_000_000)
-            return nil
+    let outcome = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
+    let work = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    return try await withCheckedThrowingContinuation { continuation in
+        outcome.withLockedValue { $0 = continuation }
+        func finish(_ result: Result<T, any Error>) {
+            let waiting = outcome.withLockedValue { stored -> CheckedContinuation<T, any Error>? in
+                defer { stored = nil }
+                return stored
+            }
+            waiting?.resume(with: result)
         }
-        defer { group.cancelAll() }
-        guard let first = try await group.next(), let value = first else {
-            throw RuntimeAPIError("\(what) timed out after \(milliseconds) ms")
+        let task = Task {
+            do { finish(.success(try await body())) } catch { finish(.failure(error)) }
         }
-        return value
+        work.withLockedValue { $0 = task }
+        Task {
+            try? await Task.sleep(nanoseconds: milliseconds * 1_000_000)
+            finish(.failure(RuntimeAPIError("\(what) timed out after \(milliseconds) ms")))
+            work.withLockedValue { $0?.cancel() }
+        }
     }
 }
 
@@ -217,7 +229,7 @@ final class AsyncExtension: InvocationCompletion {
                         await tracer.flush()
                         continue
                     }
-                    let remainingMs = Int64(bitPattern: event.deadlineMs ?? (currentTimeMs() + 900_000))
+                    let remainingMs = Int64(bitPattern: normalizedDeadlineMs(event.deadlineMs))
                         - Int64(bitPattern: currentTimeMs())
                     // Leave time to flush and call event/next before the deadline.
                     let margin = min(max(remainingMs / 10, 20), 500)

@@ -62,7 +62,7 @@ actor HTTPClientConnection {
             attempt += 1
             let channel = try await connectedChannel()
             var head = HTTPRequestHead(version: .http1_1, method: method, uri: path)
-            head.headers.add(name: "host", value: "\(host):\(port)")
+            head.headers.add(name: "host", value: host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)")
             head.headers.add(name: "user-agent", value: "lambda-otel-lite/\(LibraryInfo.version)")
             for (name, value) in headers { head.headers.add(name: name, value: value) }
             head.headers.add(name: "content-length", value: String(body?.readableBytes ?? 0))

@@ -80,15 +80,18 @@ public enum LambdaRuntime {
         ignoreSIGPIPE()
         var localServer: LocalLambdaServer?
         let address: RuntimeAPIAddress
+        let runtimeAPI: String
         if let raw = environment.nonEmpty("AWS_LAMBDA_RUNTIME_API") {
             guard let parsed = RuntimeAPIAddress(parsing: raw) else {
                 throw RuntimeAPIError("AWS_LAMBDA_RUNTIME_API=\"\(raw)\" is not host:port or http://host:port/prefix")
             }
             address = parsed
+            runtimeAPI = raw
         } else {
             let server = try await LocalLambdaServer.start(environment: environment)
             localServer = server
             address = RuntimeAPIAddress(host: server.host, port: server.port)
+            runtimeAPI = server.runtimeAPI
             Diagnostics.logger.info(
                 "AWS_LAMBDA_RUNTIME_API is not set: local Lambda server at http://\(server.host):\(server.port)\(server.invocationEndpoint)")
         }
@@ -102,7 +105,7 @@ public enum LambdaRuntime {
             try? await client.reportInitError(error)
             throw error
         }
-        await runner.telemetry?.start(runtimeAPI: "\(address.host):\(address.port)")
+        await runner.telemetry?.start(runtimeAPI: runtimeAPI)
 
         var failures = 0
         while !Task.isCancelled {

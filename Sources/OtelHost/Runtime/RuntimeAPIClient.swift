@@ -22,8 +22,7 @@ package struct RuntimeAPIClient: Sendable {
         }
         let context = InvocationContext(
             requestID: requestID,
-            deadlineMs: response.header("Lambda-Runtime-Deadline-Ms").flatMap { UInt64($0) }
-                ?? currentTimeMs() + 900_000,
+            deadlineMs: normalizedDeadlineMs(response.header("Lambda-Runtime-Deadline-Ms").flatMap { UInt64($0) }),
             invokedFunctionARN: response.header("Lambda-Runtime-Invoked-Function-Arn") ?? "",
             traceHeader: response.header("Lambda-Runtime-Trace-Id"),
             clientContext: response.header("Lambda-Runtime-Client-Context"),
