@@ -17,6 +17,8 @@ let package = Package(
         .executable(name: "hello-lambda", targets: ["HelloLambda"]),
         .executable(name: "otel-lite-demo", targets: ["Demo"]),
         .executable(name: "otlp-conformance-writer", targets: ["ConformanceWriter"]),
+        .executable(name: "otel-lite-view", targets: ["Viewer"]),
+        .executable(name: "otel-lite-fuzz", targets: ["Fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
@@ -86,6 +88,13 @@ let package = Package(
             dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding", "HelloLambdaHandler"],
             path: "Tools/Demo"
         ),
+        .executableTarget(name: "Viewer", dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding"], path: "Tools/Viewer"),
+        .target(
+            name: "EventFuzzing",
+            dependencies: ["LambdaOtelLite", "OtelHostTesting", "HelloLambdaHandler"],
+            path: "Tools/EventFuzzing"
+        ),
+        .executableTarget(name: "Fuzz", dependencies: ["EventFuzzing"], path: "Tools/Fuzz"),
         .executableTarget(
             name: "ConformanceWriter",
             dependencies: ["LambdaOtelLite"],
@@ -102,7 +111,7 @@ let package = Package(
         .testTarget(name: "OtlpStdoutDecodingTests", dependencies: ["OtlpStdoutDecoding", "OtelStdoutExporter"]),
         .testTarget(
             name: "LambdaOtelLiteTests",
-            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding", "OtelHostTesting", "HelloLambdaHandler"]
+            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding", "OtelHostTesting", "HelloLambdaHandler", "EventFuzzing"]
         ),
     ],
     swiftLanguageModes: [.v6]

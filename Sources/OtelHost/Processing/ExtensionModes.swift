@@ -118,7 +118,7 @@ func withTimeout<T: Sendable>(
         }
         work.withLockedValue { $0 = task }
         Task {
-            try? await Task.sleep(nanoseconds: milliseconds * 1_000_000)
+            try? await Task.sleep(nanoseconds: min(milliseconds, UInt64.max / 1_000_000) * 1_000_000)
             finish(.failure(RuntimeAPIError("\(what) timed out after \(milliseconds) ms")))
             work.withLockedValue { $0?.cancel() }
         }
@@ -233,14 +233,15 @@ final class AsyncExtension: InvocationCompletion {
                         - Int64(bitPattern: currentTimeMs())
                     // Leave time to flush and call event/next before the deadline.
                     let margin = min(max(remainingMs / 10, 20), 500)
-                    let waitMs = UInt64(max(remainingMs - margin, 0))
+                    let waitMs = UInt64(min(max(remainingMs - margin, 0), 86_400_000))
                     let completed = await signals.wait(for: requestID, timeoutNanos: waitMs * 1_000_000)
                     if !completed {
                         Diagnostics.warn(
                             "async extension: invocation \(requestID) did not signal completion before its deadline; "
                                 + "flushing anyway so the function does not hang")
                     }
-                    await tracer.flush()
+                    await tracer.flush(before: InvocationContext(
+                        requestID: requestID, deadlineMs: normalizedDeadlineMs(event.deadlineMs), invokedFunctionARN: ""))
                 case "SHUTDOWN":
                     await tracer.flush()
                     try? await tracer.processor.shutdown()

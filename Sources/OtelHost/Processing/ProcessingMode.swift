@@ -79,7 +79,7 @@ struct SyncCompletion: InvocationCompletion {
     let tracer: OtelTracer
 
     func invocationDidEnd(_ invocation: InvocationContext) async {
-        await tracer.flush()
+        await tracer.flush(before: invocation)
     }
 
     func shutdown() async {

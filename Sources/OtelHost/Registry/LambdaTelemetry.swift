@@ -220,30 +220,36 @@ public final class LambdaTelemetry: Sendable {
     static func resolvePropagator(
         _ code: [String]?, registry: PluginRegistry, environment: OtelEnvironment
     ) -> any TracePropagator {
+        /// The propagators named, or `nil` when no name is known (then the caller warns once).
         func build(_ names: [String], source: String) -> [any TracePropagator]? {
             var seen: Set<String> = []
             var members: [any TracePropagator] = []
-            var onlyNone = true
+            var unknown: [String] = []
             for raw in names {
                 let name = raw.trimmingASCIIWhitespace().lowercased()
-                guard !name.isEmpty, seen.insert(name).inserted else { continue }
-                if name == "none" { continue }
-                onlyNone = false
+                guard !name.isEmpty, seen.insert(name).inserted, name != "none" else { continue }
                 if let propagator = registry.propagator(named: name) {
                     members.append(propagator)
                 } else {
-                    Diagnostics.warn("unknown propagator \"\(name.truncatedForLog())\" in \(source); skipped")
+                    unknown.append(name)
                 }
             }
-            if seen.contains("none") && onlyNone { return [] }
-            return members.isEmpty ? nil : members
+            if seen == ["none"] { return [] }
+            guard !members.isEmpty else { return nil }
+            for name in unknown {
+                Diagnostics.warn("unknown propagator \"\(name.truncatedForLog())\" in \(source); skipped")
+            }
+            return members
         }
-        let defaults = ["xray-lambda", "tracecontext"]
-        var members = build(defaults, source: "defaults") ?? []
+        var members = build(["xray-lambda", "tracecontext"], source: "defaults") ?? []
         if let code {
-            if let fromCode = build(code, source: "the configuration") { members = fromCode }
+            if let fromCode = build(code, source: "the configuration") {
+                members = fromCode
+            } else {
+                Diagnostics.warn("the configuration names no known propagator (\(code.joined(separator: ","))); ignored")
+            }
         }
-        if let raw = environment[ "OTEL_PROPAGATORS"], !raw.trimmingASCIIWhitespace().isEmpty {
+        if let raw = environment["OTEL_PROPAGATORS"], !raw.trimmingASCIIWhitespace().isEmpty {
             if let fromEnvironment = build(raw.split(separator: ",").map(String.init), source: "OTEL_PROPAGATORS") {
                 members = fromEnvironment
             } else {

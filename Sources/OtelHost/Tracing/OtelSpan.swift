@@ -18,8 +18,16 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
     private var _status: SpanStatus?
     private var _ended = false
 
-    /// The context that carries this span's ids; children started with it become its children.
-    public let context: InstrumentationContext
+    private let parentContext: InstrumentationContext
+
+    /// The context that carries this span; children started with it become its children.
+    ///
+    /// It is made on each access from the parent's context, so the span and its context never hold each other.
+    public var context: InstrumentationContext {
+        var context = parentContext
+        context.setOtelSpan(self)
+        return context
+    }
     /// This span's identity.
     public let spanContext: OtelSpanContext
     /// The parent's span id, if any.
@@ -45,7 +53,7 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
         _name = name
         _attributes = SpanAttributes()
         self.kind = kind
-        self.context = context
+        parentContext = context
         self.spanContext = spanContext
         parentSpanID = parent?.spanID
         parentIsRemote = parent?.isRemote
@@ -179,4 +187,7 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
 
     /// Whether the span has ended.
     public var hasEnded: Bool { lock.withLock { _ended } }
+
+    /// The span of this library that is current in this task, if any.
+    public static var current: OtelSpan? { InstrumentationContext.current?.otelSpan }
 }

@@ -37,16 +37,39 @@ public struct OtelSpanContext: Sendable, Hashable {
     public var isValid: Bool { traceID != .null && spanID != .null }
 }
 
+/// What this library keeps in an instrumentation context: a live span of this process, or just a span context
+/// (a remote parent).
+enum SpanContextEntry: Sendable {
+    case span(OtelSpan)
+    case context(OtelSpanContext)
+}
+
 private enum OtelSpanContextKey: InstrumentationContextKey {
-    typealias Value = OtelSpanContext
+    typealias Value = SpanContextEntry
     static var nameOverride: String? { "otel-lite-span-context" }
 }
 
 extension InstrumentationContext {
     /// The span context this library stores in an instrumentation context: the current span, or a remote parent.
     public var otelSpanContext: OtelSpanContext? {
-        get { self[OtelSpanContextKey.self] }
-        set { self[OtelSpanContextKey.self] = newValue }
+        get {
+            switch self[OtelSpanContextKey.self] {
+            case .span(let span)?: return span.spanContext
+            case .context(let context)?: return context
+            case nil: return nil
+            }
+        }
+        set { self[OtelSpanContextKey.self] = newValue.map { .context($0) } }
+    }
+
+    /// The span of this library that the context carries, when it carries a live one.
+    public var otelSpan: OtelSpan? {
+        if case .span(let span)? = self[OtelSpanContextKey.self] { return span }
+        return nil
+    }
+
+    mutating func setOtelSpan(_ span: OtelSpan) {
+        self[OtelSpanContextKey.self] = .span(span)
     }
 
     /// The current trace id as 32 lowercase hex digits, for log correlation.

@@ -86,7 +86,7 @@ public struct OtelTracer: Tracer {
         file fileID: String,
         line: UInt
     ) -> OtelSpan {
-        var spanContextCarrier = context()
+        let spanContextCarrier = context()
         let parent = spanContextCarrier.otelSpanContext
         let traceID = parent?.traceID ?? pipeline.idGenerator.newTraceID()
         let decision = pipeline.sampler.shouldSample(parent: parent, traceID: traceID, name: operationName, kind: kind)
@@ -97,7 +97,6 @@ public struct OtelTracer: Tracer {
             traceState: parent?.traceState ?? "",
             isRemote: false
         )
-        spanContextCarrier.otelSpanContext = spanContext
         let span = OtelSpan(
             name: operationName,
             kind: kind,
@@ -111,6 +110,11 @@ public struct OtelTracer: Tracer {
         return span
     }
 
+    /// The live span carried by `context`, if it is one of this tracer's.
+    public func activeSpan(identifiedBy context: InstrumentationContext) -> OtelSpan? {
+        context.otelSpan
+    }
+
     /// Starts a flush of every processor without waiting for it; `await` ``flush()`` to wait.
     public func forceFlush() {
         let processor = pipeline.processor
@@ -121,6 +125,26 @@ public struct OtelTracer: Tracer {
     public func flush() async {
         do {
             try await pipeline.processor.forceFlush()
+        } catch {
+            Diagnostics.warn("span export failed: \(error)")
+        }
+    }
+
+    /// Flushes, but gives up shortly before the invocation's deadline, so an exporter that never returns cannot
+    /// make the function time out. Errors and the give-up are logged, never thrown.
+    public func flush(before invocation: InvocationContext) async {
+        let remaining = invocation.remainingTimeMs
+        // Keep time to post the response: a tenth of what is left, at least 20 ms, at most 500 ms.
+        let budget = remaining - min(max(remaining / 10, 20), 500)
+        guard budget > 0 else {
+            Diagnostics.warn("no time left before the deadline of \(invocation.requestID) to export its spans; they stay queued")
+            return
+        }
+        let processor = pipeline.processor
+        do {
+            try await withTimeout(milliseconds: UInt64(budget), "span export") {
+                try await processor.forceFlush()
+            }
         } catch {
             Diagnostics.warn("span export failed: \(error)")
         }

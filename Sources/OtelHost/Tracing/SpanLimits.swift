@@ -94,6 +94,8 @@ public struct SpanLimits: Sendable, Hashable {
     private static func truncate(_ value: SpanAttribute, to maxLength: Int) -> SpanAttribute? {
         switch value {
         case .string(let s):
+            // A string has at most as many characters as UTF-8 bytes: most strings need no count at all.
+            guard s.utf8.count > maxLength else { return nil }
             return s.count > maxLength ? .string(String(s.prefix(maxLength))) : nil
         case .stringArray(let values):
             guard values.contains(where: { $0.count > maxLength }) else { return nil }

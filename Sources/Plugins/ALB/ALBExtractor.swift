@@ -6,8 +6,15 @@ import Tracing
 /// Recognised by a `requestContext.elb` object. Query values arrive as the client sent them (ALB does not
 /// decode them), so `url.query` is rebuilt without re-encoding. The span is named `{method} {path}`.
 public struct ALBExtractor: EventExtractor {
+    /// Redacts sensitive query parameters in `url.query`.
+    public let redaction: QueryRedaction
+
     /// Creates the extractor.
-    public init() {}
+    ///
+    /// - Parameter redaction: Which query parameters to redact.
+    public init(redaction: QueryRedaction = QueryRedaction()) {
+        self.redaction = redaction
+    }
 
     /// `alb`.
     public var name: String { "alb" }
@@ -26,7 +33,7 @@ public struct ALBExtractor: EventExtractor {
         let path = event["path"]?.stringValue
         if let path { attributes.set("url.path", value: .string(path)) }
         if let query = HTTPEventFields.query(event, encode: false) {
-            attributes.set("url.query", value: .string(query))
+            attributes.set("url.query", value: .string(redaction.redact(query)))
         }
         let scheme = headers?.value(forHeader: "x-forwarded-proto")?.trimmingASCIIWhitespace().lowercased()
         attributes.set("url.scheme", value: .string(scheme.flatMap { $0.isEmpty ? nil : $0 } ?? "http"))
@@ -56,7 +63,7 @@ public struct ALBPlugin: OtelPlugin {
 
     /// Registers the extractor.
     public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(ALBExtractor())
+        registry.registerExtractor(ALBExtractor(redaction: QueryRedaction.resolve(registry.environment)))
     }
 }
 

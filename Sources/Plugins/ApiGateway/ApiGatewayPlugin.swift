@@ -7,8 +7,9 @@ public struct ApiGatewayPlugin: OtelPlugin {
 
     /// Registers both extractors.
     public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(ApiGatewayV2Extractor())
-        registry.registerExtractor(ApiGatewayV1Extractor())
+        let redaction = QueryRedaction.resolve(registry.environment)
+        registry.registerExtractor(ApiGatewayV2Extractor(redaction: redaction))
+        registry.registerExtractor(ApiGatewayV1Extractor(redaction: redaction))
     }
 }
 

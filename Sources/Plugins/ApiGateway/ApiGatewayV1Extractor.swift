@@ -6,8 +6,15 @@ import Tracing
 /// Recognised by a string `httpMethod` with `requestContext.stage` or `requestContext.resourcePath` (and no
 /// `requestContext.elb`, which marks ALB events). The span is named `{method} {resource}`.
 public struct ApiGatewayV1Extractor: EventExtractor {
+    /// Redacts sensitive query parameters in `url.query`.
+    public let redaction: QueryRedaction
+
     /// Creates the extractor.
-    public init() {}
+    ///
+    /// - Parameter redaction: Which query parameters to redact.
+    public init(redaction: QueryRedaction = QueryRedaction()) {
+        self.redaction = redaction
+    }
 
     /// `apigateway-v1`.
     public var name: String { "apigateway-v1" }
@@ -30,7 +37,9 @@ public struct ApiGatewayV1Extractor: EventExtractor {
         if let method { attributes.set("http.request.method", value: .string(method)) }
         let path = event["path"]?.stringValue
         if let path { attributes.set("url.path", value: .string(path)) }
-        if let query = HTTPEventFields.query(event, encode: true) { attributes.set("url.query", value: .string(query)) }
+        if let query = HTTPEventFields.query(event, encode: true) {
+            attributes.set("url.query", value: .string(redaction.redact(query)))
+        }
         attributes.set("url.scheme", value: "https")
         if let version = HTTPEventFields.protocolVersion(context?["protocol"]?.stringValue) {
             attributes.set("network.protocol.version", value: .string(version))

@@ -7,8 +7,15 @@ import Tracing
 /// `{method} {route}` where the route is the route template (`/orders/{orderId}`); a `$default` route has no
 /// template, so the span is named after the path and has no `http.route`.
 public struct ApiGatewayV2Extractor: EventExtractor {
+    /// Redacts sensitive query parameters in `url.query`.
+    public let redaction: QueryRedaction
+
     /// Creates the extractor.
-    public init() {}
+    ///
+    /// - Parameter redaction: Which query parameters to redact.
+    public init(redaction: QueryRedaction = QueryRedaction()) {
+        self.redaction = redaction
+    }
 
     /// `apigateway-v2`.
     public var name: String { "apigateway-v2" }
@@ -30,7 +37,7 @@ public struct ApiGatewayV2Extractor: EventExtractor {
         let path = event["rawPath"]?.stringValue ?? http?["path"]?.stringValue
         if let path { attributes.set("url.path", value: .string(path)) }
         if let query = event["rawQueryString"]?.stringValue, !query.isEmpty {
-            attributes.set("url.query", value: .string(query))
+            attributes.set("url.query", value: .string(redaction.redact(query)))
         }
         attributes.set("url.scheme", value: "https")
         if let version = HTTPEventFields.protocolVersion(http?["protocol"]?.stringValue) {

@@ -1,4 +1,4 @@
-import OtelHost
+public import OtelHost
 import Tracing
 import W3CTraceContext
 
@@ -315,5 +315,41 @@ enum OtlpEncoder {
                 buffer.message(1) { element(i) }
             }
         }
+    }
+}
+
+/// The OTLP protobuf encoding, on its own: for exporters that send the same request elsewhere (an OTLP/HTTP
+/// endpoint), and for measuring the encoder apart from gzip.
+public enum OtlpProtobuf {
+    /// Encodes spans as an OTLP `ExportTraceServiceRequest`, grouped by resource and then scope.
+    ///
+    /// - Parameter spans: The spans.
+    /// - Returns: The protobuf bytes.
+    public static func encode(_ spans: [FinishedSpan]) -> [UInt8] {
+        let buffer = ReverseBuffer()
+        OtlpEncoder.encode(spans[...], into: buffer)
+        return Array(buffer.bytes)
+    }
+
+    /// Encodes spans into a buffer the caller keeps between calls, and passes the bytes to `body`; nothing is
+    /// allocated once the buffer has grown to the largest request.
+    ///
+    /// - Parameters:
+    ///   - spans: The spans.
+    ///   - encoder: The reusable buffer.
+    ///   - body: Reads the bytes; they are valid only during the call.
+    public static func encode<R>(
+        _ spans: [FinishedSpan], reusing encoder: Encoder, _ body: (UnsafeRawBufferPointer) throws -> R
+    ) rethrows -> R {
+        OtlpEncoder.encode(spans[...], into: encoder.buffer)
+        return try body(encoder.buffer.bytes)
+    }
+
+    /// A reusable encoding buffer. Not thread-safe: use one per task.
+    public final class Encoder {
+        let buffer = ReverseBuffer()
+
+        /// Creates a buffer.
+        public init() {}
     }
 }

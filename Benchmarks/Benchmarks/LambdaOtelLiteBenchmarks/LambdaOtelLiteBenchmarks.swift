@@ -1,0 +1,309 @@
+// Benchmarks mirroring the Python reference bench (shared/peer, `--describe-workload`): the same 10
+// attributes, the same batch shapes (1, 100, 1000 spans), gzip level 6, the API Gateway v2 sample event.
+
+import Benchmark
+import CZlibFloor
+import LambdaOtelLite
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+let lambdaEnvironment: [String: String] = [
+    "AWS_LAMBDA_FUNCTION_NAME": "peer-swift-fn",
+    "AWS_LAMBDA_FUNCTION_VERSION": "$LATEST",
+    "AWS_LAMBDA_FUNCTION_MEMORY_SIZE": "128",
+    "AWS_LAMBDA_LOG_STREAM_NAME": "2025/01/14/[$LATEST]0123456789abcdef0123456789abcdef",
+    "AWS_LAMBDA_LOG_GROUP_NAME": "/aws/lambda/peer-swift-fn",
+    "AWS_REGION": "us-east-1",
+    "LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE": "100000",
+]
+
+/// Sets the 10 attributes of the peer's ATTRS10, in its order, one call each.
+@inline(__always)
+func setAttrs10(_ span: OtelSpan) {
+    span.attributes["http.request.method"] = "GET"
+    span.attributes["url.path"] = "/orders/42"
+    span.attributes["http.route"] = "/orders/{orderId}"
+    span.attributes["http.response.status_code"] = 200
+    span.attributes["server.address"] = "api.example.com"
+    span.attributes["client.address"] = "203.0.113.17"
+    span.attributes["user_agent.original"] = "curl/8.5.0"
+    span.attributes["app.cache.hit"] = false
+    span.attributes["app.items"] = 3
+    span.attributes["app.total"] = 19.99
+}
+
+func randomUUID() -> String {
+    var g = SystemRandomNumberGenerator()
+    let hex = Array("0123456789abcdef")
+    var out = ""
+    for i in 0..<16 {
+        if i == 4 || i == 6 || i == 8 || i == 10 { out.append("-") }
+        let b = UInt8.random(in: 0...255, using: &g)
+        out.append(hex[Int(b >> 4)])
+        out.append(hex[Int(b & 0xF)])
+    }
+    return out
+}
+
+/// The peer's make_spans(B): B-1 children with 5 varied values each, then the root; one trace.
+func makeSpans(_ count: Int, resource: OtelResource) -> [FinishedSpan] {
+    final class Collector: SpanProcessor, @unchecked Sendable {
+        var spans: [FinishedSpan] = []
+        func onEnd(_ span: FinishedSpan) { spans.append(span) }
+        func forceFlush() async throws {}
+        func shutdown() async throws {}
+    }
+    let collector = Collector()
+    let tracer = OtelTracer(processor: collector, resource: resource)
+    let root = tracer.startSpan("GET /orders/{orderId}", context: .topLevel, ofKind: .server)
+    setAttrs10(root)
+    for i in 0..<max(0, count - 1) {
+        let child = tracer.startSpan("child-\(i % 10)", context: root.context, ofKind: .internal)
+        child.attributes["http.request.method"] = "GET"
+        child.attributes["url.path"] = .string("/orders/\(1000 + i)")
+        child.attributes["http.route"] = "/orders/{orderId}"
+        child.attributes["http.response.status_code"] = 200
+        child.attributes["server.address"] = "api.example.com"
+        child.attributes["client.address"] = .string("203.0.113.\(i % 250)")
+        child.attributes["user_agent.original"] = .string(randomUUID())
+        child.attributes["app.cache.hit"] = false
+        child.attributes["app.items"] = .int64(Int64(i))
+        child.attributes["app.total"] = .double((Double(i) * 0.37 * 100).rounded() / 100)
+        child.end()
+    }
+    root.end()
+    return collector.spans
+}
+
+let devNull = open("/dev/null", O_WRONLY)
+let environment = OtelEnvironment(lambdaEnvironment)
+let resource = OtelResourceBuilder.build(environment: environment, detectors: [LambdaResourceDetector()], custom: nil)
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .cpuTotal, .mallocCountTotal, .peakMemoryResident],
+        warmupIterations: 10,
+        maxDuration: .seconds(3),
+        maxIterations: 1_000_000
+    )
+
+    // (a) span start + 10 attributes + end, into the Lambda span processor; measured per span.
+    Benchmark("span: start + 10 attributes + end", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let processor = LambdaSpanProcessor(exporter: NoOpSpanExporter(), environment: environment)
+        let tracer = OtelTracer(processor: processor, resource: resource)
+        for _ in benchmark.scaledIterations {
+            let span = tracer.startSpan("op", context: .topLevel)
+            setAttrs10(span)
+            span.end()
+        }
+        benchmark.stopMeasurement()
+        try? await processor.forceFlush()
+    }
+
+    // 1 M spans through a 2048-span queue, flushed every 2048 spans: resident memory stays bounded.
+    Benchmark("span: 1M spans through a 2048 queue", configuration: .init(metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal], maxIterations: 3)) { benchmark in
+        let processor = LambdaSpanProcessor(exporter: NoOpSpanExporter(), maxQueueSize: 2048, environment: OtelEnvironment())
+        let tracer = OtelTracer(processor: processor, resource: resource)
+        for i in 0..<1_000_000 {
+            let span = tracer.startSpan("op", context: .topLevel)
+            setAttrs10(span)
+            span.end()
+            if i % 2048 == 2047 { try? await processor.forceFlush() }
+        }
+    }
+
+    // (b) export of 1, 100 and 1000 spans: encode, gzip 6, base64, the line written to /dev/null.
+    for count in [1, 100, 1000] {
+        let batch = makeSpans(count, resource: resource)
+        let exporter = OtlpStdoutSpanExporter(
+            compressionLevel: 6, output: FileDescriptorLineOutput(descriptor: devNull),
+            environment: OtelEnvironment(lambdaEnvironment))
+        Benchmark("export: \(count) spans (encode + gzip 6 + base64 + write)") { benchmark in
+            for _ in benchmark.scaledIterations {
+                try exporter.exportNow(batch)
+            }
+        }
+        if count == 1000 {
+            let encoder = OtlpProtobuf.Encoder()
+            Benchmark("export: 1000 spans, protobuf encode only") { benchmark in
+                for _ in benchmark.scaledIterations {
+                    OtlpProtobuf.encode(batch, reusing: encoder) { blackHole($0.count) }
+                }
+            }
+            // The floor: zlib alone on the same protobuf bytes at the same level (init + deflate + end, as
+            // Python's gzip.compress does).
+            let payload = OtlpProtobuf.encode(batch)
+            var output = [UInt8](repeating: 0, count: payload.count + 1024)
+            Benchmark("floor: zlib gzip level 6 alone, 1000-span payload") { benchmark in
+                for _ in benchmark.scaledIterations {
+                    let n = payload.withUnsafeBufferPointer { input in
+                        output.withUnsafeMutableBufferPointer { out in
+                            zlib_floor_gzip(input.baseAddress, UInt(input.count), out.baseAddress, UInt(out.count), 6)
+                        }
+                    }
+                    blackHole(n)
+                }
+            }
+        }
+    }
+
+    // (c) invocation overhead on the API Gateway v2 sample event: bare handler vs the traced handler, with
+    // the sync-mode one-span flush and without it.
+    let event = Array(apiGatewayV2Event.utf8)
+    let context = InvocationContext(
+        requestID: "8476a536-e9f4-11e8-9739-2dfe598c3fcd", deadlineMs: UInt64.max / 2,
+        invokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:peer-swift-fn")
+    let bare: @Sendable (InvocationRequest<[UInt8]>) async throws -> [String: String] = { _ in
+        ["statusCode": "200", "body": "ok"]
+    }
+    struct Response: HTTPStatusReporting, Sendable {
+        var statusCode: Int
+        var body: String
+        var httpStatusCode: Int? { statusCode }
+    }
+    let bareTyped: @Sendable (InvocationRequest<[UInt8]>) async throws -> Response = { _ in
+        Response(statusCode: 200, body: "ok")
+    }
+
+    Benchmark("handler: bare", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let request = InvocationRequest(event: event, rawEvent: event, context: context)
+        for _ in benchmark.scaledIterations {
+            blackHole(try await bareTyped(request))
+        }
+    }
+    _ = bare
+
+    Benchmark("handler: traced, sync mode (with the 1-span flush)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let exporter = StdoutExporterPlugin.devNull
+        let telemetry = await LambdaTelemetry.make(
+            configuration: OtelConfiguration(exporter: "devnull"), plugins: [exporter] + .defaults,
+            environment: OtelEnvironment(lambdaEnvironment))
+        let middleware = OtelTracingMiddleware<[UInt8], Response>(telemetry: telemetry, name: "bench")
+        let request = InvocationRequest(event: event, rawEvent: event, context: context)
+        for _ in benchmark.scaledIterations {
+            blackHole(try await middleware.handle(request, next: bareTyped))
+        }
+    }
+
+    Benchmark("handler: traced, span only (no flush)", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let processor = LambdaSpanProcessor(exporter: NoOpSpanExporter(), environment: OtelEnvironment(lambdaEnvironment))
+        let noFlush = ClosurePlugin { $0.registerProcessingMode(named: ProcessingModeName("bench-none"), NoFlushMode()) }
+        let telemetry = await LambdaTelemetry.make(
+            configuration: OtelConfiguration(spanProcessors: [processor], processingMode: ProcessingModeName("bench-none")),
+            plugins: [noFlush] + .defaults, environment: OtelEnvironment(lambdaEnvironment))
+        let middleware = OtelTracingMiddleware<[UInt8], Response>(telemetry: telemetry, name: "bench")
+        let request = InvocationRequest(event: event, rawEvent: event, context: context)
+        var n = 0
+        for _ in benchmark.scaledIterations {
+            blackHole(try await middleware.handle(request, next: bareTyped))
+            n += 1
+            if n % 50_000 == 0 {
+                benchmark.stopMeasurement()
+                try? await processor.forceFlush()
+                benchmark.startMeasurement()
+            }
+        }
+    }
+
+    Benchmark("handler: detection + extraction of the v2 event", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let telemetry = await LambdaTelemetry.make(plugins: .defaults, environment: OtelEnvironment(lambdaEnvironment))
+        for _ in benchmark.scaledIterations {
+            blackHole(telemetry.extract(rawEvent: event))
+        }
+    }
+
+    // (d) initialisation: the whole bootstrap with the default plugins, in process.
+    Benchmark("init: LambdaTelemetry.make with the default plugins") { benchmark in
+        for _ in benchmark.scaledIterations {
+            blackHole(await LambdaTelemetry.make(plugins: .defaults, environment: OtelEnvironment(lambdaEnvironment)))
+        }
+    }
+
+    // Async mode, through the local server over real HTTP: the latency the caller sees with 100 spans per
+    // invocation, against the same handler with no telemetry. One invocation per sample, so the percentiles
+    // are per invocation.
+    for traced in [false, true] {
+        let name = traced ? "async mode: invocation with 100 spans, traced" : "async mode: invocation with 100 spans, no telemetry"
+        let rig = AsyncRig()
+        Benchmark(
+            name,
+            configuration: .init(metrics: [.wallClock, .mallocCountTotal], warmupIterations: 50, maxDuration: .seconds(5), maxIterations: 5000),
+            closure: { benchmark in
+                guard let invoker = rig.invoker else { return }
+                for _ in benchmark.scaledIterations {
+                    blackHole(try await invoker.invoke(event))
+                }
+            },
+            setup: { try await rig.start(traced: traced, event: event) },
+            teardown: { await rig.stop() }
+        )
+    }
+}
+
+/// A local server and a runtime for the async-mode figures.
+final class AsyncRig: @unchecked Sendable {
+    // Set in setup and cleared in teardown, which the benchmark runner calls before and after the samples;
+    // never touched concurrently.
+    var server: LocalLambdaServer?
+    var runtime: Task<Void, any Error>?
+    var invoker: LocalInvoker?
+
+    func start(traced: Bool, event: [UInt8]) async throws {
+        let server = try await LocalLambdaServer.start(port: 0, functionName: "bench")
+        var values = lambdaEnvironment
+        values["AWS_LAMBDA_RUNTIME_API"] = server.runtimeAPI
+        values["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = "async"
+        let env = OtelEnvironment(values)
+        let telemetry: LambdaTelemetry? = traced
+            ? await LambdaTelemetry.make(
+                configuration: OtelConfiguration(exporter: "devnull"),
+                plugins: [StdoutExporterPlugin.devNull] + .defaults, environment: env)
+            : nil
+        let tracer: any Tracer = telemetry?.tracer ?? NoOpTracer()
+        runtime = Task {
+            try await withTracer(tracer) {
+                try await LambdaRuntime.run(telemetry: telemetry, environment: env) { (_: [UInt8], _: InvocationContext) in
+                    for i in 0..<100 {
+                        withSpan("work-\(i % 10)") { span in span.attributes["i"] = i }
+                    }
+                    return Array(#"{"statusCode":200}"#.utf8)
+                }
+            }
+        }
+        let invoker = LocalInvoker(server: server)
+        _ = try await invoker.invoke(event)
+        self.server = server
+        self.invoker = invoker
+    }
+
+    func stop() async {
+        runtime?.cancel()
+        await server?.shutdown()
+        _ = await runtime?.result
+        server = nil
+        invoker = nil
+        runtime = nil
+    }
+}
+
+/// A processing mode whose completion does nothing, like the peer's finalize-mode "span only" figure.
+struct NoFlushMode: ProcessingMode {
+    struct Completion: InvocationCompletion {
+        func invocationDidEnd(_ invocation: InvocationContext) async {}
+        func shutdown() async {}
+    }
+    func start(_ context: ProcessingModeContext) async throws -> any InvocationCompletion { Completion() }
+}
+
+extension StdoutExporterPlugin {
+    /// The otlp-stdout exporter writing to /dev/null, registered as `devnull`.
+    static var devNull: ClosurePlugin {
+        ClosurePlugin { registry in
+            registry.registerExporter(named: "devnull") { env in
+                OtlpStdoutSpanExporter(output: FileDescriptorLineOutput(descriptor: devNull), environment: env)
+            }
+        }
+    }
+}

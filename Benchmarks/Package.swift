@@ -1,0 +1,27 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// The benchmarks live in their own package so the library's users never build the benchmark framework.
+let package = Package(
+    name: "LambdaOtelLiteBenchmarks",
+    platforms: [.macOS(.v15)],
+    dependencies: [
+        .package(name: "swift-lambda-otel-lite", path: "../"),
+        .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+    ],
+    targets: [
+        // zlib on its own, for the floor: what any implementation pays to gzip the same bytes.
+        .systemLibrary(name: "CZlibFloor", path: "Sources/CZlibFloor", pkgConfig: "zlib"),
+        .executableTarget(
+            name: "LambdaOtelLiteBenchmarks",
+            dependencies: [
+                .product(name: "Benchmark", package: "benchmark"),
+                .product(name: "LambdaOtelLite", package: "swift-lambda-otel-lite"),
+                "CZlibFloor",
+            ],
+            path: "Benchmarks/LambdaOtelLiteBenchmarks",
+            plugins: [.plugin(name: "BenchmarkPlugin", package: "benchmark")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)
