@@ -62,22 +62,22 @@ func makeSpans(_ count: Int, resource: OtelResource) -> [FinishedSpan] {
     for i in 0..<max(0, count - 1) {
         let child = tracer.startSpan("child-\(i % 10)", context: root.context, ofKind: .internal)
         child.attributes["http.request.method"] = "GET"
-        child.attributes["url.path"] = .string("/orders/\(1000 + i)")
+        child.attributes.set("url.path", value: .string("/orders/\(1000 + i)"))
         child.attributes["http.route"] = "/orders/{orderId}"
         child.attributes["http.response.status_code"] = 200
         child.attributes["server.address"] = "api.example.com"
-        child.attributes["client.address"] = .string("203.0.113.\(i % 250)")
-        child.attributes["user_agent.original"] = .string(randomUUID())
+        child.attributes.set("client.address", value: .string("203.0.113.\(i % 250)"))
+        child.attributes.set("user_agent.original", value: .string(randomUUID()))
         child.attributes["app.cache.hit"] = false
-        child.attributes["app.items"] = .int64(Int64(i))
-        child.attributes["app.total"] = .double((Double(i) * 0.37 * 100).rounded() / 100)
+        child.attributes.set("app.items", value: .int64(Int64(i)))
+        child.attributes.set("app.total", value: .double((Double(i) * 0.37 * 100).rounded() / 100))
         child.end()
     }
     root.end()
     return collector.spans
 }
 
-let devNull = open("/dev/null", O_WRONLY)
+let devNullFD = open("/dev/null", O_WRONLY)
 let environment = OtelEnvironment(lambdaEnvironment)
 let resource = OtelResourceBuilder.build(environment: environment, detectors: [LambdaResourceDetector()], custom: nil)
 
@@ -118,7 +118,7 @@ let benchmarks: @Sendable () -> Void = {
     for count in [1, 100, 1000] {
         let batch = makeSpans(count, resource: resource)
         let exporter = OtlpStdoutSpanExporter(
-            compressionLevel: 6, output: FileDescriptorLineOutput(descriptor: devNull),
+            compressionLevel: 6, output: FileDescriptorLineOutput(descriptor: devNullFD),
             environment: OtelEnvironment(lambdaEnvironment))
         Benchmark("export: \(count) spans (encode + gzip 6 + base64 + write)") { benchmark in
             for _ in benchmark.scaledIterations {
@@ -302,7 +302,7 @@ extension StdoutExporterPlugin {
     static var devNull: ClosurePlugin {
         ClosurePlugin { registry in
             registry.registerExporter(named: "devnull") { env in
-                OtlpStdoutSpanExporter(output: FileDescriptorLineOutput(descriptor: devNull), environment: env)
+                OtlpStdoutSpanExporter(output: FileDescriptorLineOutput(descriptor: devNullFD), environment: env)
             }
         }
     }
