@@ -102,6 +102,24 @@ struct RuntimeTests {
         #expect(lambda.exporter.spans.filter { $0.kind == .server }.count == 5)
     }
 
+    @Test func runtimeAPIAnswering500ThenRecovering() async throws {
+        let lambda = try await LocalLambda.start(quirks: [.failFirstNextCalls])
+        defer { Task { await lambda.stop() } }
+        let (status, _) = try await lambda.invoke(SampleEvents.custom)
+        #expect(status == 200)
+        #expect(lambda.exporter.spans.filter { $0.kind == .server }.count == 1)
+    }
+
+    @Test func slowRuntimeAPIStillAnswers() async throws {
+        let lambda = try await LocalLambda.start(quirks: [.slowRuntimeAPI])
+        defer { Task { await lambda.stop() } }
+        for _ in 0..<2 {
+            let (status, _) = try await lambda.invoke(SampleEvents.custom)
+            #expect(status == 200)
+        }
+        #expect(lambda.exporter.spans.filter { $0.kind == .server }.count == 2)
+    }
+
     @Test func runtimeAPIWithSchemeAndPathPrefix() async throws {
         let lambda = try await LocalLambda.start(runtimeAPI: { "http://\($0.host):\($0.port)/.rt" })
         defer { Task { await lambda.stop() } }

@@ -72,4 +72,27 @@ struct ShutdownTests {
         #expect(spans.filter { $0.name == "hello-lambda" }.count == 1)
         #expect(spans.contains { $0.name == "before the wait" })
     }
+
+    @Test func aBrokenStdoutPipeDoesNotKillTheFunction() async throws {
+        let server = try await LocalLambdaServer.start(port: 0, functionName: "hello-lambda")
+        defer { Task { await server.shutdown() } }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.helloLambdaPath)
+        process.environment = ["AWS_LAMBDA_RUNTIME_API": server.runtimeAPI, "PATH": "/usr/bin:/bin"]
+        let stdout = Pipe()
+        process.standardOutput = stdout
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        // Nobody will ever read the function's stdout: every telemetry line hits a broken pipe (EPIPE/SIGPIPE).
+        try stdout.fileHandleForReading.close()
+        let invoker = LocalInvoker(server: server)
+        for i in 0..<3 {
+            let (status, body) = try await invoker.invoke(Array(#"{"rawPath":"/orders/\#(i)"}"#.utf8))
+            #expect(status == 200)
+            #expect(body.contains("orderId"))
+        }
+        #expect(process.isRunning)
+        process.terminate()
+        process.waitUntilExit()
+    }
 }

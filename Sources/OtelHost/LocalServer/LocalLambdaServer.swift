@@ -26,6 +26,10 @@ public final class LocalLambdaServer: Sendable {
         public static let failEventNextWithoutEvents = Quirks(rawValue: 1 << 2)
         /// Refuse extension registrations with 403.
         public static let refuseExtensionRegistration = Quirks(rawValue: 1 << 3)
+        /// Answer the first three `GET next` calls with 500, as a Runtime API in trouble would.
+        public static let failFirstNextCalls = Quirks(rawValue: 1 << 4)
+        /// Answer every Runtime API call 200 ms late.
+        public static let slowRuntimeAPI = Quirks(rawValue: 1 << 5)
     }
 
     /// The bound host.
@@ -169,6 +173,7 @@ struct LocalLambdaState: Sendable {
     var initError: [UInt8]?
     var isShutdown = false
     var extensionNextCount = 0
+    var runtimeNextCount = 0
     var extensionEventDelayMs: Int64 = 0
 
     init(functionName: String, timeoutMs: UInt64) {
@@ -314,8 +319,11 @@ final class LocalLambdaHandler: ChannelInboundHandler {
         var actions = PendingActions()
         defer { actions.run() }
 
+        let runtimeDelayMs: Int64 = quirks.contains(.slowRuntimeAPI) && pathOnly.hasPrefix("/2018-06-01/") ? 200 : 0
         func reply(_ status: HTTPResponseStatus, _ text: String = "") {
-            actions.answer(promise, LocalResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(text.utf8)))
+            actions.answer(
+                promise, LocalResponse(status: status, headers: [("Content-Type", "application/json")], body: Array(text.utf8)),
+                delayMs: runtimeDelayMs)
         }
 
         switch (method, pathOnly) {
@@ -341,6 +349,11 @@ final class LocalLambdaHandler: ChannelInboundHandler {
             state.withLockedValue { state in
                 if state.isShutdown {
                     reply(.serviceUnavailable)
+                    return
+                }
+                state.runtimeNextCount += 1
+                if quirks.contains(.failFirstNextCalls) && state.runtimeNextCount <= 3 {
+                    reply(.internalServerError, #"{"errorMessage":"try again"}"#)
                     return
                 }
                 state.runtimeWaiting?.fail(ChannelError.alreadyClosed)
