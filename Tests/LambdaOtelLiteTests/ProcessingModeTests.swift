@@ -144,7 +144,7 @@ struct ProcessingModeTests {
         _ = try await invoker.invoke(Array("{}".utf8))
         // No completion is ever signalled; the extension must still flush and let the next invocation in.
         #expect(await eventually(5) { exporter.spans.withLockedValue { $0.count } == 1 })
-        let (status, _) = try await invoker.invoke(Array("{}".utf8))
+        let (status, _) = try await invoker.invoke(Array("{}".utf8), timeoutMs: 10_000)
         #expect(status == 200)
         #expect(ContinuousClock.now - start < .seconds(4))
     }

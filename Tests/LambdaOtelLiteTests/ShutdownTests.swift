@@ -76,23 +76,43 @@ struct ShutdownTests {
     @Test func aBrokenStdoutPipeDoesNotKillTheFunction() async throws {
         let server = try await LocalLambdaServer.start(port: 0, functionName: "hello-lambda")
         defer { Task { await server.shutdown() } }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: Self.helloLambdaPath)
-        process.environment = ["AWS_LAMBDA_RUNTIME_API": server.runtimeAPI, "PATH": "/usr/bin:/bin"]
-        let stdout = Pipe()
-        process.standardOutput = stdout
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        // Nobody will ever read the function's stdout: every telemetry line hits a broken pipe (EPIPE/SIGPIPE).
-        try stdout.fileHandleForReading.close()
+        // Spawn the function with SIGPIPE at its default action (killing), as Lambda starts it; a test process may
+        // ignore SIGPIPE, and an ignored signal would be inherited.
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        posix_spawn_file_actions_addclose(&actions, fds[0])
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        var defaults = sigset_t()
+        sigemptyset(&defaults)
+        sigaddset(&defaults, SIGPIPE)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF))
+        let path = Self.helloLambdaPath
+        let environment = ["AWS_LAMBDA_RUNTIME_API=\(server.runtimeAPI)", "PATH=/usr/bin:/bin"]
+        var pid: pid_t = 0
+        let argv: [UnsafeMutablePointer<CChar>?] = [strdup(path), nil]
+        let envp: [UnsafeMutablePointer<CChar>?] = environment.map { strdup($0) } + [nil]
+        let spawned = posix_spawn(&pid, path, &actions, &attributes, argv, envp)
+        posix_spawn_file_actions_destroy(&actions)
+        posix_spawnattr_destroy(&attributes)
+        #expect(spawned == 0)
+        // Nobody will ever read the function's stdout: every telemetry line hits a broken pipe.
+        close(fds[1])
+        close(fds[0])
         let invoker = LocalInvoker(server: server)
         for i in 0..<3 {
-            let (status, body) = try await invoker.invoke(Array(#"{"rawPath":"/orders/\#(i)"}"#.utf8))
+            let (status, body) = try await invoker.invoke(Array(#"{"rawPath":"/orders/\#(i)"}"#.utf8), timeoutMs: 10_000)
             #expect(status == 200)
             #expect(body.contains("orderId"))
         }
-        #expect(process.isRunning)
-        process.terminate()
-        process.waitUntilExit()
+        var status: Int32 = 0
+        #expect(waitpid(pid, &status, WNOHANG) == 0, "the function died (status \(status))")
+        kill(pid, SIGKILL)
+        waitpid(pid, &status, 0)
     }
 }

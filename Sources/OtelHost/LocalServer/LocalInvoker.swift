@@ -23,10 +23,19 @@ public struct LocalInvoker: Sendable {
     /// - Parameters:
     ///   - event: The event bytes.
     ///   - headers: Extra request headers (`X-Amzn-Trace-Id` becomes the invocation's trace header).
+    ///   - timeoutMs: How long to wait for the response; a function that died never answers.
     /// - Returns: The HTTP status (200, or 500 for a function error) and the response body.
-    public func invoke(_ event: [UInt8], headers: [(String, String)] = []) async throws -> (status: Int, body: String) {
-        let response = try await connection.request(
-            .POST, endpoint, headers: [("Content-Type", "application/json")] + headers, body: ByteBuffer(bytes: event))
+    /// - Throws: When the server cannot be reached or the response does not come in time.
+    public func invoke(
+        _ event: [UInt8], headers: [(String, String)] = [], timeoutMs: UInt64 = 30_000
+    ) async throws -> (status: Int, body: String) {
+        let connection = self.connection
+        let endpoint = self.endpoint
+        let response = try await withTimeout(milliseconds: timeoutMs, "invocation") {
+            try await connection.request(
+                .POST, endpoint, headers: [("Content-Type", "application/json")] + headers,
+                body: ByteBuffer(bytes: event))
+        }
         return (response.status, String(decoding: response.bodyBytes, as: UTF8.self))
     }
 }
