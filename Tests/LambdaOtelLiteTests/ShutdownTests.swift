@@ -115,4 +115,35 @@ struct ShutdownTests {
         kill(pid, SIGKILL)
         waitpid(pid, &status, 0)
     }
+
+    @Test(arguments: [("JSON", true), ("Text", false)])
+    func fmtLayerPrintsEachSpanToStandardError(format: String, json: Bool) async throws {
+        let server = try await LocalLambdaServer.start(port: 0, functionName: "hello-lambda")
+        defer { Task { await server.shutdown() } }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.helloLambdaPath)
+        process.environment = [
+            "AWS_LAMBDA_RUNTIME_API": server.runtimeAPI, "PATH": "/usr/bin:/bin",
+            "LAMBDA_TRACING_ENABLE_FMT_LAYER": "TRUE", "AWS_LAMBDA_LOG_FORMAT": format,
+        ]
+        let stderr = Pipe()
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = stderr
+        try process.run()
+        let (status, _) = try await LocalInvoker(server: server).invoke(Array(#"{"rawPath":"/orders/5"}"#.utf8), timeoutMs: 10_000)
+        #expect(status == 200)
+        process.terminate()
+        let text = String(decoding: stderr.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        let spanLines = text.split(separator: "\n").filter { $0.contains("render response") }
+        #expect(spanLines.count == 1)
+        if json {
+            let object = try JSONValue(parsing: String(spanLines.first ?? ""))
+            #expect(object["type"]?.stringValue == "span")
+            #expect(object["name"]?.stringValue == "render response")
+            #expect(object["trace_id"]?.stringValue?.count == 32)
+        } else {
+            #expect(spanLines.first?.hasPrefix("[span] render response kind=internal") == true)
+        }
+    }
 }
