@@ -74,6 +74,7 @@ def main():
     init = find(swift, "init:")
     async_plain = find(swift, "async mode: invocation with 100 spans, no telemetry")
     async_traced = find(swift, "async mode: invocation with 100 spans, traced")
+    sync_traced = next((v for k, v in swift.items() if k.startswith("sync mode: invocation with 100 spans")), None)
 
     wall = lambda b: b["wallClock"]["p50"]
     allocs = lambda b: b.get("mallocCountTotal", {}).get("p50")
@@ -116,6 +117,13 @@ def main():
         ("async mode: response latency added by 100 spans, p99", us(async_added_p99), "", "", "",
          "≤ 50 µs p99", verdict(async_added_p99 <= 50)),
         ("async mode: same, median", us(async_added_p50), "", "", "", "", ""),
+    ]
+    if sync_traced:
+        rows += [
+            ("sync mode: response latency added by 100 spans (incl. their export), p99",
+             us(sync_traced["wallClock"]["p99"] - async_plain["wallClock"]["p99"]), "", "", "", "", ""),
+        ]
+    rows += [
         ("bootstrap (`LambdaTelemetry.make`, default plugins)", us(wall(init)), f"{allocs(init):.0f}",
          us(py["init"]["init_telemetry_ms"] * 1e3), f"{py['init']['init_telemetry_ms'] * 1e3 / wall(init):.1f}× faster",
          "≤ 1 ms", verdict(wall(init) <= 1000)),

@@ -224,8 +224,10 @@ let benchmarks: @Sendable () -> Void = {
     // Async mode, through the local server over real HTTP: the latency the caller sees with 100 spans per
     // invocation, against the same handler with no telemetry. One invocation per sample, so the percentiles
     // are per invocation.
-    for traced in [false, true] {
-        let name = traced ? "async mode: invocation with 100 spans, traced" : "async mode: invocation with 100 spans, no telemetry"
+    for mode in ["none", "async", "sync"] {
+        let name = mode == "none"
+            ? "async mode: invocation with 100 spans, no telemetry"
+            : mode == "async" ? "async mode: invocation with 100 spans, traced" : "sync mode: invocation with 100 spans, traced"
         let rig = AsyncRig()
         Benchmark(
             name,
@@ -236,13 +238,13 @@ let benchmarks: @Sendable () -> Void = {
                     blackHole(try await invoker.invoke(event))
                 }
             },
-            setup: { try await rig.start(traced: traced, event: event) },
+            setup: { try await rig.start(mode: mode, event: event) },
             teardown: { await rig.stop() }
         )
     }
 }
 
-/// A local server and a runtime for the async-mode figures.
+/// A local server and a runtime for the end-to-end latency figures (async or sync mode, or no telemetry).
 final class AsyncRig: @unchecked Sendable {
     // Set in setup and cleared in teardown, which the benchmark runner calls before and after the samples;
     // never touched concurrently.
@@ -250,11 +252,12 @@ final class AsyncRig: @unchecked Sendable {
     var runtime: Task<Void, any Error>?
     var invoker: LocalInvoker?
 
-    func start(traced: Bool, event: [UInt8]) async throws {
+    func start(mode: String, event: [UInt8]) async throws {
+        let traced = mode != "none"
         let server = try await LocalLambdaServer.start(port: 0, functionName: "bench")
         var values = lambdaEnvironment
         values["AWS_LAMBDA_RUNTIME_API"] = server.runtimeAPI
-        values["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = "async"
+        values["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = traced ? mode : "async"
         let env = OtelEnvironment(values)
         let telemetry: LambdaTelemetry? = traced
             ? await LambdaTelemetry.make(
