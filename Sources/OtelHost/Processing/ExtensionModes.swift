@@ -1,4 +1,6 @@
 @preconcurrency import Dispatch
+import NIOCore
+import NIOPosix
 import NIOConcurrencyHelpers
 #if canImport(Glibc)
 import Glibc
@@ -98,30 +100,36 @@ enum ExtensionRegistration {
 /// Runs `body`, failing when it takes longer than `milliseconds`.
 ///
 /// The caller is released at the deadline even when `body` ignores cancellation (a request a server never
-/// answers): `body` is cancelled and left to finish on its own.
+/// answers): `body` is cancelled and left to finish on its own. The deadline is a timer on a NIO event loop, so
+/// the common case — `body` finishes in time — costs one task and one cancelled timer.
 func withTimeout<T: Sendable>(
     milliseconds: UInt64, _ what: String, _ body: @escaping @Sendable () async throws -> T
 ) async throws -> T {
     let outcome = NIOLockedValueBox<CheckedContinuation<T, any Error>?>(nil)
+    let timer = NIOLockedValueBox<Scheduled<Void>?>(nil)
     let work = NIOLockedValueBox<Task<Void, Never>?>(nil)
+    @Sendable func finish(_ result: Result<T, any Error>) {
+        let waiting = outcome.withLockedValue { stored -> CheckedContinuation<T, any Error>? in
+            defer { stored = nil }
+            return stored
+        }
+        waiting?.resume(with: result)
+    }
     return try await withCheckedThrowingContinuation { continuation in
         outcome.withLockedValue { $0 = continuation }
-        func finish(_ result: Result<T, any Error>) {
-            let waiting = outcome.withLockedValue { stored -> CheckedContinuation<T, any Error>? in
-                defer { stored = nil }
-                return stored
-            }
-            waiting?.resume(with: result)
-        }
-        let task = Task {
-            do { finish(.success(try await body())) } catch { finish(.failure(error)) }
-        }
-        work.withLockedValue { $0 = task }
-        Task {
-            try? await Task.sleep(nanoseconds: min(milliseconds, UInt64.max / 1_000_000) * 1_000_000)
+        let delay = TimeAmount.milliseconds(Int64(min(milliseconds, UInt64(Int64.max / 1_000_000))))
+        let scheduled = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: delay) {
             finish(.failure(RuntimeAPIError("\(what) timed out after \(milliseconds) ms")))
             work.withLockedValue { $0?.cancel() }
         }
+        timer.withLockedValue { $0 = scheduled }
+        let task = Task {
+            let result: Result<T, any Error>
+            do { result = .success(try await body()) } catch { result = .failure(error) }
+            timer.withLockedValue { $0?.cancel() }
+            finish(result)
+        }
+        work.withLockedValue { $0 = task }
     }
 }
 
