@@ -47,6 +47,12 @@ def find(results, prefix):
     raise SystemExit(f"bench_report: no Swift benchmark starting with {prefix!r} in the results")
 
 
+def faster(python, swift):
+    """The ratio in words: how many times faster (or slower) the Swift figure is."""
+    ratio = python / swift
+    return f"{ratio:.1f}× faster" if ratio >= 1 else f"{1 / ratio:.1f}× slower"
+
+
 def us(value):
     if value >= 1000:
         return f"{value / 1000:.2f} ms"
@@ -92,26 +98,26 @@ def main():
 
     rows = [
         ("span with 10 attributes, start → end (per span)", us(span_us), f"{allocs(span):.0f}",
-         us(py["span_us"]["median"]), f"{py['span_us']['median'] / span_us:.1f}× faster",
+         us(py["span_us"]["median"]), faster(py['span_us']['median'], span_us),
          "≤ 1 µs, ≥ 40× faster", verdict(span_us <= 1 and py["span_us"]["median"] / span_us >= 40)),
     ]
     for n in (1, 100, 1000):
         key = f"export_{n}"
         rows.append((f"export {n} span{'s' if n > 1 else ''}: encode + gzip 6 + base64 + line to /dev/null",
                      us(wall(export[n])), f"{allocs(export[n]):.0f}", us(py[key]["ms_median"] * 1e3),
-                     f"{py[key]['ms_median'] * 1e3 / wall(export[n]):.1f}× faster",
+                     faster(py[key]['ms_median'] * 1e3, wall(export[n])),
                      "≤ 1.25 × zlib alone" if n == 1000 else "",
                      (verdict(floor_ratio <= 1.25) + f" ({floor_ratio:.2f} × floor)") if n == 1000 else ""))
     rows += [
         ("  of which protobuf encode, 1000 spans", us(wall(encode)), f"{allocs(encode):.0f}",
-         us(py["export_1000"]["encode_ms"] * 1e3), f"{py['export_1000']['encode_ms'] * 1e3 / wall(encode):.1f}× faster", "", ""),
+         us(py["export_1000"]["encode_ms"] * 1e3), faster(py['export_1000']['encode_ms'] * 1e3, wall(encode)), "", ""),
         ("floor: zlib gzip level 6 alone on the 1000-span payload", us(wall(floor)), "", us(py_floor_us),
          f"{py_floor_us / wall(floor):.2f}×", "", ""),
         ("sync-mode overhead per invocation, incl. the 1-span flush", us(sync_overhead), f"{allocs(sync):.0f}",
-         us(py["handler"]["overhead_sync_us"]), f"{py['handler']['overhead_sync_us'] / sync_overhead:.1f}× faster",
+         us(py["handler"]["overhead_sync_us"]), faster(py['handler']['overhead_sync_us'], sync_overhead),
          "≤ 50 µs", verdict(sync_overhead <= 50)),
         ("same, excluding the flush", us(no_flush_overhead), f"{allocs(span_only):.0f}",
-         us(py["handler"]["overhead_no_export_us"]), f"{py['handler']['overhead_no_export_us'] / no_flush_overhead:.1f}× faster",
+         us(py["handler"]["overhead_no_export_us"]), faster(py['handler']['overhead_no_export_us'], no_flush_overhead),
          "≤ 15 µs", verdict(no_flush_overhead <= 15)),
         ("  of which detection + extraction of the v2 event", us(wall(extraction)), f"{allocs(extraction):.0f}", "", "", "", ""),
         ("async mode: response latency added by 100 spans, p99", us(async_added_p99), "", "", "",
@@ -125,7 +131,7 @@ def main():
         ]
     rows += [
         ("bootstrap (`LambdaTelemetry.make`, default plugins)", us(wall(init)), f"{allocs(init):.0f}",
-         us(py["init"]["init_telemetry_ms"] * 1e3), f"{py['init']['init_telemetry_ms'] * 1e3 / wall(init):.1f}× faster",
+         us(py["init"]["init_telemetry_ms"] * 1e3), faster(py['init']['init_telemetry_ms'] * 1e3, wall(init)),
          "≤ 1 ms", verdict(wall(init) <= 1000)),
         ("1 M spans through a 2048 queue: peak resident memory",
          f"{million['peakMemoryResident']['p50'] / 1e6:.0f} MB", "", "", "", "flat (bounded by the queue)", ""),
