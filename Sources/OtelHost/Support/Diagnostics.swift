@@ -58,12 +58,6 @@ package enum Diagnostics {
         emit(.error, message())
     }
 
-    package static func debug(_ message: @autoclosure () -> String) {
-        let logger = self.logger
-        guard logger.logLevel <= .debug else { return }
-        logger.debug("\(message())")
-    }
-
     /// Logs a warning only the first time `key` is seen in this process.
     package static func warnOnce(_ key: String, _ message: @autoclosure () -> String) {
         let first = state.withLockedValue { $0.onceKeys.insert(key).inserted }

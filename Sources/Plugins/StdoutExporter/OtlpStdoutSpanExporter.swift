@@ -183,12 +183,12 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
             return
         }
         let result: Result<Void, ExportFailure> = state.withLockedValue { state in
-            Result { () throws(ExportFailure) in try writeLines(batch[...], state: &state) }
+            Result { () throws(ExportFailure) in try writeLines(batch[...], state: state) }
         }
         try result.get()
     }
 
-    private func writeLines(_ spans: ArraySlice<FinishedSpan>, state: inout EncoderState) throws(ExportFailure) {
+    private func writeLines(_ spans: ArraySlice<FinishedSpan>, state: EncoderState) throws(ExportFailure) {
         let lineLength = try state.buildLine(spans, prefix: prefix, suffix: suffix)
         if lineLength > maxLineBytes && spans.count > 1 {
             // Split into parts that should fit, by the measured size; each part is checked again.
@@ -197,7 +197,7 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
             var start = spans.startIndex
             while start < spans.endIndex {
                 let end = min(start + size, spans.endIndex)
-                try writeLines(spans[start..<end], state: &state)
+                try writeLines(spans[start..<end], state: state)
                 start = end
             }
             return
@@ -257,42 +257,45 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
 struct EncoderState: @unchecked Sendable {
     let protobuf = ReverseBuffer()
     let gzip: GzipCompressor
-    var line: UnsafeMutableRawBufferPointer = .allocate(byteCount: 64 * 1024, alignment: 16)
-    var lineLength = 0
-    private let owner = LineOwner()
+    let line = LineBuffer()
 
     init(level: Int) {
         gzip = GzipCompressor(level: level)
-        owner.buffer = line
     }
 
     /// Encodes, compresses and base64-encodes `spans` into the line buffer; returns the line length.
-    mutating func buildLine(
+    func buildLine(
         _ spans: ArraySlice<FinishedSpan>, prefix: [UInt8], suffix: [UInt8]
     ) throws(ExportFailure) -> Int {
         OtlpEncoder.encode(spans, into: protobuf)
         let compressed = try gzip.compress(protobuf.bytes)
         let length = prefix.count + Base64.encodedCount(compressed.count) + suffix.count
-        if line.count < length {
-            line.deallocate()
-            line = .allocate(byteCount: max(length, line.count * 2), alignment: 16)
-            owner.buffer = line
-        }
-        let base = line.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        let base = line.reserve(length)
         prefix.withUnsafeBufferPointer { base.update(from: $0.baseAddress!, count: $0.count) }
         let written = Base64.encode(compressed, into: base + prefix.count)
         suffix.withUnsafeBufferPointer { (base + prefix.count + written).update(from: $0.baseAddress!, count: $0.count) }
-        lineLength = length
+        line.count = length
         return length
     }
 
     func withLine(_ body: (UnsafeRawBufferPointer) throws(ExportFailure) -> Void) throws(ExportFailure) {
-        try body(UnsafeRawBufferPointer(rebasing: UnsafeRawBufferPointer(line)[0..<lineLength]))
+        try body(UnsafeRawBufferPointer(start: line.storage.baseAddress, count: line.count))
     }
 }
 
-/// Frees the line buffer when the encoder state goes away.
-private final class LineOwner {
-    var buffer: UnsafeMutableRawBufferPointer?
-    deinit { buffer?.deallocate() }
+/// The line being built, in memory kept between exports.
+final class LineBuffer {
+    private(set) var storage: UnsafeMutableRawBufferPointer = .allocate(byteCount: 64 * 1024, alignment: 16)
+    var count = 0
+
+    deinit { storage.deallocate() }
+
+    /// Room for `length` bytes; returns where they start. The contents are not kept across a growth.
+    func reserve(_ length: Int) -> UnsafeMutablePointer<UInt8> {
+        if storage.count < length {
+            storage.deallocate()
+            storage = .allocate(byteCount: max(length, storage.count * 2), alignment: 16)
+        }
+        return storage.baseAddress!.assumingMemoryBound(to: UInt8.self)
+    }
 }
