@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "OtelApiGateway", targets: ["OtelApiGateway"]),
         .library(name: "OtelALB", targets: ["OtelALB"]),
         .library(name: "OtelStdoutExporter", targets: ["OtelStdoutExporter"]),
+        // The adapter onto swift-aws-lambda-runtime 2.x (LambdaRuntime, LambdaManagedRuntime).
+        .library(name: "LambdaOtelLiteRuntime", targets: ["LambdaOtelLiteRuntime"]),
         .library(name: "OtlpStdoutDecoding", targets: ["OtlpStdoutDecoding"]),
         .library(name: "OtelHostTesting", targets: ["OtelHostTesting"]),
         .executable(name: "hello-lambda", targets: ["HelloLambda"]),
@@ -25,6 +27,11 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.10.1"),
+        // Not in every package mirror: see ../shared/vendor/use-vendored-packages and .ci/run.
+        .package(url: "https://github.com/awslabs/swift-aws-lambda-runtime.git", from: "2.9.0"),
+        .package(url: "https://github.com/awslabs/swift-aws-lambda-events.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.5.1"),
         // Documentation only: `swift package generate-documentation --target OtelHost`.
         .package(url: "https://github.com/swiftlang/swift-docc-plugin.git", from: "1.5.0"),
     ],
@@ -37,7 +44,7 @@ let package = Package(
             providers: [.apt(["zlib1g-dev"]), .yum(["zlib-devel"]), .brew(["zlib"])]
         ),
 
-        // The core host: protocols, registries, tracer, processors, modes, runtime, local server.
+        // The core host: protocols, registries, tracer, processors, modes, the Extensions API client. No runtime.
         .target(
             name: "OtelHost",
             dependencies: [
@@ -49,6 +56,20 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
                 .product(name: "W3CTraceContext", package: "swift-w3c-trace-context"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
+            ]
+        ),
+
+        // The only target that imports AWSLambdaRuntime.
+        .target(
+            name: "LambdaOtelLiteRuntime",
+            dependencies: [
+                "OtelHost",
+                .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
 
@@ -64,30 +85,49 @@ let package = Package(
         // Umbrella: re-exports the host and the built-ins, and lists the default plugins.
         .target(
             name: "LambdaOtelLite",
-            dependencies: ["OtelHost", "OtelApiGateway", "OtelALB", "OtelStdoutExporter"]
+            dependencies: ["OtelHost", "LambdaOtelLiteRuntime", "OtelApiGateway", "OtelALB", "OtelStdoutExporter"]
         ),
 
-        // Test support, offered to users too.
+        // Test support, offered to users too: in-memory exporter, the local Lambda emulator (Runtime + Extensions API).
         .target(
             name: "OtelHostTesting",
             dependencies: [
                 "OtelHost",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
             ]
         ),
 
         // otlp-stdout line decoding and the span waterfall (demo, viewer, tests).
         .target(name: "OtlpStdoutDecoding", dependencies: ["OtelHost", "CZlib"]),
 
-        .target(name: "HelloLambdaHandler", dependencies: ["OtelHost"], path: "Examples/HelloLambdaHandler"),
+        .target(
+            name: "HelloLambdaHandler",
+            dependencies: [
+                "OtelHost",
+                .product(name: "AWSLambdaEvents", package: "swift-aws-lambda-events"),
+                .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Examples/HelloLambdaHandler"
+        ),
         .executableTarget(
             name: "HelloLambda",
-            dependencies: ["LambdaOtelLite", "HelloLambdaHandler"],
+            dependencies: [
+                "LambdaOtelLite", "HelloLambdaHandler",
+                .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
+            ],
             path: "Examples/HelloLambda"
         ),
         .executableTarget(
             name: "Demo",
-            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding", "HelloLambdaHandler"],
+            dependencies: [
+                "LambdaOtelLite", "OtlpStdoutDecoding", "HelloLambdaHandler", "OtelHostTesting",
+                .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
+            ],
             path: "Tools/Demo"
         ),
         .executableTarget(name: "Viewer", dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding"], path: "Tools/Viewer"),

@@ -1,8 +1,22 @@
-// hello-lambda: an example function. On AWS it is the `bootstrap` of a provided.al2023 function; locally it
-// serves POST http://127.0.0.1:7000/invoke.
+// hello-lambda: an example function on swift-aws-lambda-runtime. On AWS it is the `bootstrap` of a
+// provided.al2023 function; locally (no AWS_LAMBDA_RUNTIME_API) the runtime serves
+// POST http://127.0.0.1:7000/invoke.
 
+import AWSLambdaRuntime
 import HelloLambdaHandler
 import LambdaOtelLite
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 let telemetry = await LambdaTelemetry.bootstrap(plugins: .defaults)
-try await LambdaRuntime.run(telemetry: telemetry, name: "hello-lambda", handler: HelloHandler.handle)
+let runtime = LambdaRuntime(telemetry: telemetry, name: "hello-lambda", body: HelloHandler.handle)
+do {
+    try await telemetry.run(alongside: runtime)
+} catch {
+    // One line naming the cause, and a non-zero exit: what Lambda shows as an init failure.
+    let line = Array("hello-lambda: \(error)\n".utf8)
+    _ = line.withUnsafeBytes { write(2, $0.baseAddress, $0.count) }
+    exit(1)
+}

@@ -1,34 +1,47 @@
-package import OtelHost
+package import AWSLambdaEvents
+package import AWSLambdaRuntime
+import HTTPTypes
 import Tracing
 
-/// The part of an API Gateway HTTP API (payload 2.0) request the example reads. Other event shapes decode too:
-/// every field is optional.
-package struct HelloRequest: Decodable, Sendable {
-    package struct RequestContext: Decodable, Sendable {
-        package struct HTTP: Decodable, Sendable {
-            package var method: String?
-            package var path: String?
+/// The events the example answers: an API Gateway HTTP API (payload 2.0) request, a REST API (payload 1.0)
+/// request, an ALB request, or any other JSON (a custom event).
+package enum HelloEvent: Decodable, Sendable {
+    case httpAPI(APIGatewayV2Request)
+    case restAPI(APIGatewayRequest)
+    case alb(ALBTargetGroupRequest)
+    case other
+
+    package init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if let request = try? container.decode(APIGatewayV2Request.self) {
+            self = .httpAPI(request)
+        } else if let request = try? container.decode(APIGatewayRequest.self) {
+            self = .restAPI(request)
+        } else if let request = try? container.decode(ALBTargetGroupRequest.self) {
+            self = .alb(request)
+        } else {
+            self = .other
         }
-        package var http: HTTP?
     }
 
-    package var rawPath: String?
-    package var path: String?
-    package var httpMethod: String?
-    package var requestContext: RequestContext?
-    package var pathParameters: [String: String]?
+    /// The request path; `/` for a custom event.
+    package var path: String {
+        switch self {
+        case .httpAPI(let request): return request.rawPath
+        case .restAPI(let request): return request.path
+        case .alb(let request): return request.path
+        case .other: return "/"
+        }
+    }
 
-    package var method: String { requestContext?.http?.method ?? httpMethod ?? "GET" }
-    package var requestPath: String { rawPath ?? path ?? requestContext?.http?.path ?? "/" }
-}
-
-/// An API Gateway-style response.
-package struct HelloResponse: Encodable, Sendable, HTTPStatusReporting {
-    package var statusCode: Int
-    package var headers: [String: String]
-    package var body: String
-
-    package var httpStatusCode: Int? { statusCode }
+    /// The `orderId` path parameter, when the route has one.
+    package var orderID: String? {
+        switch self {
+        case .httpAPI(let request): return request.pathParameters["orderId"]
+        case .restAPI(let request): return request.pathParameters["orderId"]
+        case .alb, .other: return nil
+        }
+    }
 }
 
 /// What `/throw` throws.
@@ -39,27 +52,27 @@ package struct HelloError: Error, CustomStringConvertible {
 /// The example function: loads an order (with a query inside), renders it, and answers JSON. `/error` answers
 /// 500; `/throw` throws; `/slow` ends a span, then takes a minute (to show a shutdown in the middle of work).
 package enum HelloHandler {
-    package static func handle(_ request: HelloRequest, context: InvocationContext) async throws -> HelloResponse {
-        let path = request.requestPath
+    package static func handle(_ event: HelloEvent, context: LambdaContext) async throws -> APIGatewayV2Response {
+        let path = event.path
         if path.hasSuffix("/throw") {
             throw HelloError()
         }
         if path.hasSuffix("/slow") {
             withSpan("before the wait") { $0.attributes["wait.seconds"] = 60 }
-            try await Task.sleep(nanoseconds: 60_000_000_000)
+            try await Task.sleep(for: .seconds(60))
         }
         if path.hasSuffix("/error") {
-            return HelloResponse(
+            return APIGatewayV2Response(
                 statusCode: 500, headers: ["content-type": "application/json"],
                 body: #"{"error":"something went wrong"}"#)
         }
-        let orderID = request.pathParameters?["orderId"] ?? String(path.split(separator: "/").last ?? "none")
+        let orderID = event.orderID ?? String(path.split(separator: "/").last ?? "none")
         let items = try await withSpan("load order", ofKind: .internal) { span in
             span.attributes["order.id"] = orderID
             return try await withSpan("query orders table", ofKind: .client) { query in
                 query.attributes["db.system"] = "dynamodb"
                 query.attributes["db.operation"] = "GetItem"
-                try await Task.sleep(nanoseconds: 2_000_000)
+                try await Task.sleep(for: .milliseconds(2))
                 query.attributes["db.response.items"] = 3
                 return 3
             }
@@ -68,6 +81,6 @@ package enum HelloHandler {
             span.attributes["response.items"] = items
             return #"{"orderId":"\#(orderID)","items":\#(items),"requestId":"\#(context.requestID)"}"#
         }
-        return HelloResponse(statusCode: 200, headers: ["content-type": "application/json"], body: body)
+        return APIGatewayV2Response(statusCode: 200, headers: ["content-type": "application/json"], body: body)
     }
 }

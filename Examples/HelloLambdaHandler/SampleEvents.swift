@@ -42,14 +42,17 @@ package enum SampleEvents {
     /// `custom_no_headers.json`.
     package static let customNoHeaders = named("custom_no_headers.json")
 
-    /// Every event, with its file name, in the order the demo sends them.
-    package static let all: [(label: String, json: String)] = [
-        ("apigw_v2_http.json", apiGatewayV2),
-        ("apigw_v2_http_default_route.json", apiGatewayV2DefaultRoute),
-        ("apigw_v1_rest.json", apiGatewayV1),
-        ("alb.json", alb),
-        ("alb_multivalue.json", albMultiValue),
-        ("custom.json", custom),
-        ("custom_no_headers.json", customNoHeaders),
-    ]
+    /// Every event in `Examples/Events`, with its file name, in name order.
+    package static let all: [(label: String, json: String)] = {
+        guard let directory = opendir(folder) else { return [] }
+        defer { closedir(directory) }
+        var names: [String] = []
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+            }
+            if name.hasSuffix(".json") { names.append(name) }
+        }
+        return names.sorted().map { ($0, named($0)) }
+    }()
 }

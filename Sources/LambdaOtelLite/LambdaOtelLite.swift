@@ -1,4 +1,5 @@
 @_exported public import OtelHost
+@_exported public import LambdaOtelLiteRuntime
 @_exported public import OtelApiGateway
 @_exported public import OtelALB
 @_exported public import OtelStdoutExporter

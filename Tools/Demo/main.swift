@@ -1,12 +1,13 @@
-// otel-lite-demo: runs the example function under an in-process local Lambda server, invokes it over real HTTP
-// with the bundled sample events, and shows what the telemetry looks like.
+// otel-lite-demo: runs the example function on swift-aws-lambda-runtime against an in-process Lambda emulator,
+// invokes it over real HTTP with the bundled sample events, and shows what the telemetry looks like.
 //
 // stdout: the raw otlp-stdout lines, exactly as CloudWatch Logs would receive them.
 // stderr: each invocation and its response, then the decoded span waterfall.
 
+import AWSLambdaRuntime
 import HelloLambdaHandler
 import LambdaOtelLite
-import NIOConcurrencyHelpers
+import OtelHostTesting
 import OtlpStdoutDecoding
 
 #if canImport(Glibc)
@@ -14,11 +15,11 @@ import Glibc
 #endif
 
 func printErr(_ text: String) {
-    var bytes = Array((text + "\n").utf8)
-    bytes.withUnsafeMutableBytes { raw in
+    let bytes = Array((text + "\n").utf8)
+    bytes.withUnsafeBytes { raw in
         var offset = 0
-        while offset < raw.count {
-            let n = write(2, raw.baseAddress! + offset, raw.count - offset)
+        while offset < raw.count, let base = raw.baseAddress {
+            let n = write(2, base + offset, raw.count - offset)
             if n <= 0 { break }
             offset += n
         }
@@ -37,6 +38,9 @@ final class TeeOutput: OtlpLineOutput {
 }
 
 let tee = TeeOutput()
+let server = try await LocalLambdaServer.start(port: 0, functionName: "hello-lambda")
+// The runtime reads its address from the process environment, as on Lambda.
+setenv("AWS_LAMBDA_RUNTIME_API", server.runtimeAPI, 1)
 var environment = OtelEnvironment.process()
 environment.values["AWS_LAMBDA_FUNCTION_NAME"] = environment.values["AWS_LAMBDA_FUNCTION_NAME"] ?? "hello-lambda"
 environment.values["AWS_REGION"] = environment.values["AWS_REGION"] ?? "us-east-1"
@@ -44,19 +48,13 @@ environment.values["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] = environment.values["AWS_
 let demoExporter = ClosurePlugin { registry in
     registry.registerExporter(named: "demo") { env in OtlpStdoutSpanExporter(output: tee, environment: env) }
 }
-
-let server = try await LocalLambdaServer.start(port: 0, functionName: "hello-lambda")
-environment.values["AWS_LAMBDA_RUNTIME_API"] = server.runtimeAPI
 let telemetry = await LambdaTelemetry.bootstrap(
     configuration: OtelConfiguration(exporter: "demo"),
     plugins: [demoExporter] + .defaults,
     environment: environment)
 printErr("otel-lite-demo: local Lambda at http://\(server.runtimeAPI)\(server.invocationEndpoint), mode \(telemetry.processingMode)")
 
-let runtime = Task {
-    try await LambdaRuntime.run(
-        telemetry: telemetry, name: "hello-lambda", environment: environment, handler: HelloHandler.handle)
-}
+let runtime = LambdaRuntime(telemetry: telemetry, name: "hello-lambda", body: HelloHandler.handle)
 
 var invocations = SampleEvents.all
 invocations.append(("apigw_v2_http.json with path /error", SampleEvents.apiGatewayV2.replacingPath(with: "/orders/error")))
@@ -64,16 +62,21 @@ invocations.append(("apigw_v2_http.json with path /throw", SampleEvents.apiGatew
 
 let invoker = LocalInvoker(server: server)
 var failures = 0
-for (label, event) in invocations {
-    do {
-        let (status, body) = try await invoker.invoke(Array(event.utf8))
-        printErr("→ \(label): HTTP \(status) \(body)")
-    } catch {
-        failures += 1
-        printErr("→ \(label): invocation failed: \(error)")
+await withTaskGroup(of: Void.self) { group in
+    group.addTask { try? await telemetry.run(alongside: runtime) }
+    for (label, event) in invocations {
+        do {
+            let (status, body) = try await invoker.invoke(Array(event.utf8))
+            printErr("→ \(label): HTTP \(status) \(body)")
+        } catch {
+            failures += 1
+            printErr("→ \(label): invocation failed: \(error)")
+        }
     }
+    await telemetry.tracer.flush()
+    group.cancelAll()
 }
-await telemetry.tracer.flush()
+await server.shutdown()
 
 var entries: [WaterfallRenderer.Entry] = []
 for line in tee.copy.takeLines() {
@@ -86,10 +89,6 @@ for line in tee.copy.takeLines() {
 }
 printErr("\n\(entries.count) spans in \(Set(entries.map(\.span.traceID)).count) traces:\n")
 printErr(WaterfallRenderer(color: isatty(2) != 0, showAttributes: false).render(entries))
-
-runtime.cancel()
-await server.shutdown()
-_ = await runtime.result
 exit(failures == 0 && !entries.isEmpty ? 0 : 1)
 
 extension String {

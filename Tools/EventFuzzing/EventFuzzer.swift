@@ -156,7 +156,7 @@ package struct EventPathChecker {
         let expected = "response-\(index)"
         let output: String
         do {
-            output = try await telemetry.withInvocationSpan(telemetry.extract(rawEvent: event), context: context) { _ in
+            output = try await telemetry.traceInvocation(context, extracted: telemetry.extract(rawEvent: event)) { _ in
                 expected
             }
         } catch {

@@ -6,7 +6,7 @@ import Musl
 import Darwin
 #endif
 
-/// What the Lambda Runtime API says about one invocation.
+/// What the runtime says about one invocation: the small value the host needs to trace it.
 public struct InvocationContext: Sendable, Hashable {
     /// The request id (`Lambda-Runtime-Aws-Request-Id`).
     public var requestID: String
@@ -42,10 +42,12 @@ public struct InvocationContext: Sendable, Hashable {
         self.tenantID = tenantID
     }
 
-    /// The account id: the fifth field of the function ARN.
+    /// The account id: the fifth field of the function ARN, when it is an account id (12 digits).
     public var accountID: String? {
         let parts = invokedFunctionARN.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 5, !parts[4].isEmpty else { return nil }
+        guard parts.count >= 5, parts[4].utf8.count == 12,
+            parts[4].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
+        else { return nil }
         return String(parts[4])
     }
 

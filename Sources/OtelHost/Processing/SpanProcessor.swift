@@ -11,11 +11,17 @@ public protocol SpanProcessor: Sendable {
 
     /// Flushes, then shuts the processor and its exporter down.
     func shutdown() async throws
+
+    /// How many ended spans wait for an export; `nil` when the processor cannot tell (then a flush is always made).
+    var pendingSpanCount: Int? { get }
 }
 
 extension SpanProcessor {
     /// Does nothing.
     public func onStart(_ span: OtelSpan) {}
+
+    /// Unknown by default.
+    public var pendingSpanCount: Int? { nil }
 }
 
 /// Runs several processors in order, as one.
@@ -31,6 +37,16 @@ public struct MultiSpanProcessor: SpanProcessor {
     /// Calls each processor's `onStart`.
     public func onStart(_ span: OtelSpan) {
         for processor in processors { processor.onStart(span) }
+    }
+
+    /// The sum over the processors; `nil` when one of them cannot tell.
+    public var pendingSpanCount: Int? {
+        var total = 0
+        for processor in processors {
+            guard let count = processor.pendingSpanCount else { return nil }
+            total += count
+        }
+        return total
     }
 
     /// Calls each processor's `onEnd`.

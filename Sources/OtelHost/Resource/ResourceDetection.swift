@@ -18,7 +18,6 @@ public protocol ResourceDetector: Sendable {
 /// | `faas.max_memory` | `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, in bytes |
 /// | `service.name` | `OTEL_SERVICE_NAME`, else the function name, else `unknown_service` |
 /// | `telemetry.sdk.*` | this library, language `swift` |
-/// | `lambda_otel_lite.*` | the three configuration variables, only when set (and valid, for the numbers) |
 public struct LambdaResourceDetector: ResourceDetector {
     /// Creates the detector.
     public init() {}
@@ -44,15 +43,6 @@ public struct LambdaResourceDetector: ResourceDetector {
         attributes.set("telemetry.sdk.version", value: .string(LibraryInfo.version))
         attributes["telemetry.sdk.language"] = "swift"
 
-        if let mode = env[ProcessingModeName.variable] {
-            attributes.set("lambda_otel_lite.extension.span_processor_mode", value: .string(mode))
-        }
-        if let raw = env.nonEmpty(LambdaSpanProcessor.queueSizeVariable), let size = Int64(raw) {
-            attributes.set("lambda_otel_lite.lambda_span_processor.queue_size", value: .int64(size))
-        }
-        if let raw = env.nonEmpty("OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL"), let level = Int64(raw) {
-            attributes.set("lambda_otel_lite.otlp_stdout_span_exporter.compression_level", value: .int64(level))
-        }
         return attributes
     }
 }

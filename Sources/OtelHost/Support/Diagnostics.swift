@@ -50,6 +50,17 @@ package enum Diagnostics {
         state.withLockedValue { $0.recorder = recorder }
     }
 
+    /// Logs what the library decided, at debug level; the message is only built when debug is on.
+    package static func debug(_ message: @autoclosure () -> String) {
+        let (enabled, recording) = state.withLockedValue { ($0.logger.logLevel <= .debug, $0.recorder != nil) }
+        guard enabled || recording else { return }
+        emit(.debug, message())
+    }
+
+    package static func info(_ message: @autoclosure () -> String) {
+        emit(.info, message())
+    }
+
     package static func warn(_ message: @autoclosure () -> String) {
         emit(.warning, message())
     }
@@ -62,6 +73,12 @@ package enum Diagnostics {
     package static func warnOnce(_ key: String, _ message: @autoclosure () -> String) {
         let first = state.withLockedValue { $0.onceKeys.insert(key).inserted }
         if first { emit(.warning, message()) }
+    }
+
+    /// Logs an error only the first time `key` is seen in this process.
+    package static func errorOnce(_ key: String, _ message: @autoclosure () -> String) {
+        let first = state.withLockedValue { $0.onceKeys.insert(key).inserted }
+        if first { emit(.error, message()) }
     }
 
     /// Forgets that `key` was logged, so a later failure of the same kind is logged again.

@@ -10,6 +10,9 @@ final class TracerPipeline: Sendable {
     let resource: OtelResource
     let scope: InstrumentationScope
     let limits: SpanLimits
+    /// `forceFlush()` requests; the telemetry service performs them (at most one waits).
+    let flushRequests: AsyncStream<Void>
+    let flushRequester: AsyncStream<Void>.Continuation
 
     init(
         sampler: any Sampler,
@@ -25,6 +28,7 @@ final class TracerPipeline: Sendable {
         self.resource = resource
         self.scope = scope
         self.limits = limits
+        (flushRequests, flushRequester) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 }
 
@@ -115,10 +119,29 @@ public struct OtelTracer: Tracer {
         context.otelSpan
     }
 
-    /// Starts a flush of every processor without waiting for it; `await` ``flush()`` to wait.
+    /// Asks for a flush of every processor without waiting for it; `await` ``flush()`` to wait.
+    ///
+    /// The telemetry service (``LambdaTelemetry/run()``) performs the request; requests made while one is pending
+    /// are merged into it.
     public func forceFlush() {
-        let processor = pipeline.processor
-        Task { try? await processor.forceFlush() }
+        pipeline.flushRequester.yield()
+    }
+
+    /// Performs ``forceFlush()`` requests until the task is cancelled.
+    func serveFlushRequests() async {
+        for await _ in pipeline.flushRequests {
+            if Task.isCancelled { return }
+            await flush()
+        }
+    }
+
+    /// Shuts every processor down; errors are logged, never thrown.
+    func shutdownProcessors() async {
+        do {
+            try await pipeline.processor.shutdown()
+        } catch {
+            Diagnostics.warn("span processor shutdown failed: \(error)")
+        }
     }
 
     /// Flushes every processor and waits until the exports are done. Errors are logged, never thrown.
@@ -142,7 +165,7 @@ public struct OtelTracer: Tracer {
         }
         let processor = pipeline.processor
         do {
-            try await withTimeout(milliseconds: UInt64(budget), "span export") {
+            try await withTimeout(.milliseconds(budget), "span export") {
                 try await processor.forceFlush()
             }
         } catch {

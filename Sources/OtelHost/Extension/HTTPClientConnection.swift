@@ -1,20 +1,20 @@
-import NIOCore
-import NIOHTTP1
+package import NIOCore
+package import NIOHTTP1
 import NIOPosix
 
 /// An HTTP response from a local API (Runtime API, Extensions API).
-struct HTTPClientResponse: Sendable {
-    var status: Int
+package struct HTTPClientResponse: Sendable {
+    package var status: Int
     var headers: HTTPHeaders
     var body: ByteBuffer?
 
-    var bodyBytes: [UInt8] {
+    package var bodyBytes: [UInt8] {
         guard var body else { return [] }
         return body.readBytes(length: body.readableBytes) ?? []
     }
 
     /// A header value, whatever the case of the name.
-    func header(_ name: String) -> String? { headers.first(name: name) }
+    package func header(_ name: String) -> String? { headers.first(name: name) }
 }
 
 /// Why a request to a local API failed.
@@ -32,14 +32,14 @@ struct HTTPConnectionError: Error, CustomStringConvertible {
 /// One persistent HTTP/1.1 keep-alive connection to a local API, reconnecting when the server closes it.
 ///
 /// Requests may be issued from several tasks; they are pipelined on the one connection in order.
-actor HTTPClientConnection {
+package actor HTTPClientConnection {
     let host: String
     let port: Int
     let group: any EventLoopGroup
     let connectTimeout: TimeAmount
     private var channel: (any Channel)?
 
-    init(host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+    package init(host: String, port: Int, group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
          connectTimeout: TimeAmount = .seconds(2)) {
         self.host = host
         self.port = port
@@ -51,7 +51,7 @@ actor HTTPClientConnection {
     ///
     /// A request that finds the connection closed by the server (keep-alive ended) is sent once more on a new
     /// connection.
-    func request(
+    package func request(
         _ method: HTTPMethod,
         _ path: String,
         headers: [(String, String)] = [],
@@ -71,7 +71,13 @@ actor HTTPClientConnection {
                 promise.fail(error)
             }
             do {
-                let full = try await promise.futureResult.get()
+                // A cancelled request closes its connection, which fails the request at once: a long-poll
+                // (`event/next`) never outlives the task that made it.
+                let full = try await withTaskCancellationHandler {
+                    try await promise.futureResult.get()
+                } onCancel: {
+                    channel.close(promise: nil)
+                }
                 if !full.head.isKeepAlive {
                     channel.close(promise: nil)
                     if self.channel === channel { self.channel = nil }
@@ -82,14 +88,14 @@ actor HTTPClientConnection {
                 channel.close(promise: nil)
                 let retryable = (error as? HTTPConnectionError)?.closedBeforeResponse == true
                     || error is ChannelError
-                if retryable && attempt < 2 { continue }
+                if retryable && attempt < 2 && !Task.isCancelled { continue }
                 throw error
             }
         }
     }
 
     /// Closes the connection.
-    func close() async {
+    package func close() async {
         if let channel {
             self.channel = nil
             try? await channel.close()
@@ -196,13 +202,5 @@ package struct RuntimeAPIAddress: Sendable, Hashable {
         }
         guard !host.isEmpty, let port = Int(portText), (1...65535).contains(port) else { return nil }
         self.init(host: String(host), port: port, pathPrefix: prefix)
-    }
-}
-
-/// Parses `AWS_LAMBDA_RUNTIME_API` values the way the runtime does; for tests and diagnostics.
-public enum RuntimeAPIAddressProbe {
-    /// `[host, port, pathPrefix]`, or `nil` when the value is not an address.
-    public static func parse(_ value: String) -> [String]? {
-        RuntimeAPIAddress(parsing: value).map { [$0.host, String($0.port), $0.pathPrefix] }
     }
 }

@@ -2,13 +2,12 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
+public import OtelHost
 
 /// An in-process Lambda: the Runtime API and the Extensions API, plus `POST /invoke` to send an event and get
 /// the function's response, as on AWS.
 ///
-/// `LambdaRuntime.run` starts one on `127.0.0.1:7000` when `AWS_LAMBDA_RUNTIME_API` is unset
-/// (`LOCAL_LAMBDA_HOST`, `LOCAL_LAMBDA_PORT`, `LOCAL_LAMBDA_INVOCATION_ENDPOINT` change it). Like Lambda, it
-/// hands out the next invocation only when the runtime asked for it and every registered extension is waiting
+/// Point a function at it with `AWS_LAMBDA_RUNTIME_API` set to ``runtimeAPI``. Like Lambda, it hands out the next invocation only when the runtime asked for it and every registered extension is waiting
 /// in `event/next`, so the `sync`, `async` and `finalize` modes all run locally as they do on AWS.
 public final class LocalLambdaServer: Sendable {
     /// Behaviours of other Lambda emulators that the server can copy, to test against them.

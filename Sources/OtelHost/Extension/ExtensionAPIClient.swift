@@ -28,10 +28,13 @@ struct ExtensionAPIClient: Sendable {
             headers: [("Lambda-Extension-Name", name), ("Content-Type", "application/json")],
             body: ByteBuffer(string: body))
         guard (200..<300).contains(response.status) else {
-            throw RuntimeAPIError("extension registration answered \(response.status): \(String(decoding: response.bodyBytes.prefix(200), as: UTF8.self))")
+            throw LambdaTelemetryError(
+                code: .extensionRegistrationRefused,
+                "extension registration answered \(response.status): \(String(decoding: response.bodyBytes.prefix(200), as: UTF8.self))")
         }
         guard let id = response.header("Lambda-Extension-Identifier"), !id.isEmpty else {
-            throw RuntimeAPIError("extension registration answered without Lambda-Extension-Identifier")
+            throw LambdaTelemetryError(
+                code: .extensionRegistrationRefused, "extension registration answered without Lambda-Extension-Identifier")
         }
         return id
     }
@@ -41,7 +44,7 @@ struct ExtensionAPIClient: Sendable {
         let response = try await connection.request(
             .GET, "\(prefix)/2020-01-01/extension/event/next", headers: [("Lambda-Extension-Identifier", id)])
         guard response.status == 200 else {
-            throw RuntimeAPIError("extension event/next answered \(response.status)")
+            throw LambdaTelemetryError(code: .extensionAPIFailed, "extension event/next answered \(response.status)")
         }
         let json = try? JSONValue(parsing: response.bodyBytes)
         return ExtensionEvent(

@@ -1,5 +1,6 @@
 import NIOCore
 import NIOHTTP1
+import OtelHost
 
 /// Sends events to a ``LocalLambdaServer`` over HTTP, as `curl -d @event.json http://127.0.0.1:7000/invoke`
 /// would; for tests and demos.
@@ -31,7 +32,7 @@ public struct LocalInvoker: Sendable {
     ) async throws -> (status: Int, body: String) {
         let connection = self.connection
         let endpoint = self.endpoint
-        let response = try await withTimeout(milliseconds: timeoutMs, "invocation") {
+        let response = try await withTimeout(.milliseconds(timeoutMs), "invocation") {
             try await connection.request(
                 .POST, endpoint, headers: [("Content-Type", "application/json")] + headers,
                 body: ByteBuffer(bytes: event))
