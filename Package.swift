@@ -153,7 +153,13 @@ let package = Package(
         .testTarget(name: "OtlpStdoutDecodingTests", dependencies: ["OtlpStdoutDecoding", "OtelStdoutExporter"]),
         .testTarget(
             name: "LambdaOtelLiteTests",
-            dependencies: ["LambdaOtelLite", "OtlpStdoutDecoding", "OtelHostTesting", "HelloLambdaHandler", "EventFuzzing"]
+            dependencies: [
+                "LambdaOtelLite", "OtlpStdoutDecoding", "OtelHostTesting", "HelloLambdaHandler", "EventFuzzing",
+                .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "AWSLambdaEvents", package: "swift-aws-lambda-events"),
+            ]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -9,7 +9,11 @@ package enum HelloEvent: Decodable, Sendable {
     case httpAPI(APIGatewayV2Request)
     case restAPI(APIGatewayRequest)
     case alb(ALBTargetGroupRequest)
-    case other
+    case other(path: String?)
+
+    private struct Custom: Decodable {
+        var rawPath: String?
+    }
 
     package init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
@@ -20,7 +24,7 @@ package enum HelloEvent: Decodable, Sendable {
         } else if let request = try? container.decode(ALBTargetGroupRequest.self) {
             self = .alb(request)
         } else {
-            self = .other
+            self = .other(path: (try? container.decode(Custom.self))?.rawPath)
         }
     }
 
@@ -30,7 +34,7 @@ package enum HelloEvent: Decodable, Sendable {
         case .httpAPI(let request): return request.rawPath
         case .restAPI(let request): return request.path
         case .alb(let request): return request.path
-        case .other: return "/"
+        case .other(let path): return path ?? "/"
         }
     }
 

@@ -50,7 +50,7 @@ struct EventPathPropertyTests {
             environment: OtelEnvironment(["OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT": "256"]))
         let agent = String(repeating: "A", count: 10_000_000)
         let event = #"{"version":"2.0","requestContext":{"http":{"method":"GET","userAgent":"\#(agent)"}}}"#
-        _ = try await telemetry.withInvocationSpan(telemetry.extract(rawEvent: Array(event.utf8)), context: .fake()) { _ in 1 }
+        _ = try await telemetry.traceInvocation(.fake(), extracted: telemetry.extract(rawEvent: Array(event.utf8))) { _ in 1 }
         guard case .string(let kept)? = exporter.spans.first?.attributes.get("user_agent.original") else {
             Issue.record("no user agent")
             return

@@ -1,4 +1,6 @@
+import AWSLambdaRuntime
 import HelloLambdaHandler
+import NIOCore
 import LambdaOtelLite
 import NIOConcurrencyHelpers
 import OtelHostTesting
@@ -52,27 +54,15 @@ struct ProcessingModeTests {
         mode: String, quirks: LocalLambdaServer.Quirks = [], timeoutMs: UInt64 = 60_000, eventDelayMs: Int64 = 0,
         exporter: GatedExporter,
         processors: [any SpanProcessor] = [], telemetryInHandler: Bool = true,
-        handler: @escaping @Sendable ([UInt8], InvocationContext) async throws -> [UInt8] = { _, _ in Array(#"{"statusCode":200}"#.utf8) }
-    ) async throws -> (LocalLambdaServer, LambdaTelemetry, Task<Void, any Error>) {
-        let server = try await LocalLambdaServer.start(
-            port: 0, functionName: "modes", timeoutMs: timeoutMs, quirks: quirks, extensionEventDelayMs: eventDelayMs)
-        let environment = OtelEnvironment([
-            "AWS_LAMBDA_RUNTIME_API": server.runtimeAPI,
-            "LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE": mode,
-        ])
+        handler: @escaping @Sendable (ByteBuffer, LambdaContext) async throws -> [UInt8] = { _, _ in Array(#"{"statusCode":200}"#.utf8) }
+    ) async throws -> (LocalLambdaServer, LambdaTelemetry, LocalLambda) {
         let plugin = ClosurePlugin { $0.registerExporter(named: "gated") { _ in exporter } }
-        let telemetry = await LambdaTelemetry.make(
-            configuration: OtelConfiguration(spanProcessors: processors), plugins: [plugin] + .defaults,
-            environment: environment)
-        let runtime = Task {
-            try await withTracer(telemetry.tracer) {
-                try await LambdaRuntime.run(
-                    telemetry: telemetryInHandler ? telemetry : nil, environment: environment,
-                    initialize: { if !telemetryInHandler { await telemetry.start(runtimeAPI: server.runtimeAPI) } },
-                    handler: handler)
-            }
-        }
-        return (server, telemetry, runtime)
+        let lambda = try await LocalLambda.start(
+            environment: [ProcessingModeName.variable: mode],
+            configuration: OtelConfiguration(spanProcessors: processors, exporter: "gated"),
+            plugins: [plugin], quirks: quirks, timeoutMs: timeoutMs, eventDelayMs: eventDelayMs,
+            traced: telemetryInHandler, handler: BytesHandler(body: handler))
+        return (lambda.server, lambda.telemetry, lambda)
     }
 
     @Test func asyncModeAnswersTheCallerBeforeExporting() async throws {
@@ -193,6 +183,6 @@ struct ProcessingModeTests {
 }
 
 /// A span ended inside an untraced handler, so the async extension has something to flush.
-func telemetry_span(_ context: InvocationContext) {
+func telemetry_span(_ context: LambdaContext) {
     withSpan("untraced work") { $0.attributes["request"] = context.requestID }
 }

@@ -4,6 +4,7 @@ import OtelHostTesting
 import OtlpStdoutDecoding
 import Testing
 import Tracing
+@testable import OtelHost
 
 struct RuntimeTests {
     @Test func responseReachesTheCallerWithOneServerSpanAndItsChildren() async throws {
@@ -81,53 +82,6 @@ struct RuntimeTests {
         #expect(type.contains("HelloError"))
     }
 
-    @Test func initErrorIsReportedAndInvocationsFail() async throws {
-        struct ConfigMissing: Error, CustomStringConvertible { var description: String { "TABLE_NAME is not set" } }
-        let lambda = try await LocalLambda.start(initialize: { throw ConfigMissing() })
-        defer { Task { await lambda.stop() } }
-        let result = await lambda.runtime.result
-        #expect(throws: ConfigMissing.self) { try result.get() }
-        let (status, body) = try await lambda.invoke(SampleEvents.custom)
-        #expect(status == 500)
-        #expect(body.contains("TABLE_NAME is not set"))
-    }
-
-    @Test func reconnectsWhenTheServerClosesEveryConnection() async throws {
-        let lambda = try await LocalLambda.start(quirks: [.closeConnectionAfterResponse, .lowercaseHeaderNames])
-        defer { Task { await lambda.stop() } }
-        for i in 0..<5 {
-            let (status, _) = try await lambda.invoke(SampleEvents.custom)
-            #expect(status == 200, "invocation \(i)")
-        }
-        #expect(lambda.exporter.spans.filter { $0.kind == .server }.count == 5)
-    }
-
-    @Test func runtimeAPIAnswering500ThenRecovering() async throws {
-        let lambda = try await LocalLambda.start(quirks: [.failFirstNextCalls])
-        defer { Task { await lambda.stop() } }
-        let (status, _) = try await lambda.invoke(SampleEvents.custom)
-        #expect(status == 200)
-        #expect(lambda.exporter.spans.filter { $0.kind == .server }.count == 1)
-    }
-
-    @Test func slowRuntimeAPIStillAnswers() async throws {
-        let lambda = try await LocalLambda.start(quirks: [.slowRuntimeAPI])
-        defer { Task { await lambda.stop() } }
-        for _ in 0..<2 {
-            let (status, _) = try await lambda.invoke(SampleEvents.custom)
-            #expect(status == 200)
-        }
-        #expect(lambda.exporter.spans.filter { $0.kind == .server }.count == 2)
-    }
-
-    @Test func runtimeAPIWithSchemeAndPathPrefix() async throws {
-        let lambda = try await LocalLambda.start(runtimeAPI: { "http://\($0.host):\($0.port)/.rt" })
-        defer { Task { await lambda.stop() } }
-        let (status, body) = try await lambda.invoke(SampleEvents.custom)
-        #expect(status == 200)
-        #expect(body.contains("orderId"))
-    }
-
     @Test func mixedCaseHeaderNamesInEvents() async throws {
         let lambda = try await LocalLambda.start()
         defer { Task { await lambda.stop() } }
@@ -160,11 +114,12 @@ struct RuntimeTests {
     }
 
     @Test func runtimeAPIAddressForms() {
-        #expect(RuntimeAPIAddressProbe.parse("127.0.0.1:9001") == ["127.0.0.1", "9001", ""])
-        #expect(RuntimeAPIAddressProbe.parse("http://localhost:9000/.rt") == ["localhost", "9000", "/.rt"])
-        #expect(RuntimeAPIAddressProbe.parse("http://[::1]:9000/") == ["::1", "9000", ""])
-        #expect(RuntimeAPIAddressProbe.parse("nonsense") == nil)
-        #expect(RuntimeAPIAddressProbe.parse("host:99999") == nil)
+        // The Extensions API address: AWS's form, and the forms of third-party emulators.
+        #expect(RuntimeAPIAddress(parsing: "127.0.0.1:9001") == RuntimeAPIAddress(host: "127.0.0.1", port: 9001))
+        #expect(RuntimeAPIAddress(parsing: "http://localhost:9000/.rt") == RuntimeAPIAddress(host: "localhost", port: 9000, pathPrefix: "/.rt"))
+        #expect(RuntimeAPIAddress(parsing: "http://[::1]:9000/") == RuntimeAPIAddress(host: "::1", port: 9000))
+        #expect(RuntimeAPIAddress(parsing: "nonsense") == nil)
+        #expect(RuntimeAPIAddress(parsing: "host:99999") == nil)
     }
 }
 

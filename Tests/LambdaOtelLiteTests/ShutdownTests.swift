@@ -1,6 +1,7 @@
 import Foundation
 import LambdaOtelLite
 import OtlpStdoutDecoding
+import OtelHostTesting
 import Testing
 
 /// Runs the real `hello-lambda` binary as a child process against a local server, and sends it SIGTERM.

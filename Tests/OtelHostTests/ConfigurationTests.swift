@@ -56,8 +56,9 @@ struct ConfigurationTests {
             plugins: [InMemoryExporterPlugin(exporter: exporter)], environment: OtelEnvironment())
         t.tracer.startSpan("work", context: .topLevel).end()
         #expect(exporter.exportCount == 0)
-        await t.completionHandler.complete(.fake())
-        #expect(exporter.spans.map(\.name) == ["work"])
+        // The invocation ends: sync mode exports what is queued (the span above and the invocation span).
+        _ = try await t.traceInvocation(.fake(), extracted: ExtractedSpan()) { _ in 1 }
+        #expect(exporter.spans.map(\.name) == ["work", "lambda-invocation"])
     }
 
     @Test func queueSizeFromConfigurationAndEnvironment() async {

@@ -56,21 +56,23 @@ struct ResourceTests {
         #expect(resource(env).get("faas.max_memory") == nil)
     }
 
-    @Test func configurationAttributesOnlyWhenSetAndValid() {
+    @Test func configurationAttributesDescribeWhatRuns() async {
         var env = lambdaEnvironment
-        env["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = "custom_mode"
+        // async cannot start without an Extensions API: the resource reports the mode that runs instead.
+        env["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = "async"
         env["LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE"] = "4096"
-        env["OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL"] = "9"
-        let attributes = resource(env)
-        #expect(attributes.get("lambda_otel_lite.extension.span_processor_mode") == .string("custom_mode"))
+        let telemetry = await LambdaTelemetry.make(plugins: [], environment: OtelEnvironment(env))
+        let attributes = telemetry.tracer.resource.attributes
+        #expect(telemetry.settings.requestedProcessingMode == .async)
+        #expect(attributes.get("lambda_otel_lite.extension.span_processor_mode") == .string("sync"))
         #expect(attributes.get("lambda_otel_lite.lambda_span_processor.queue_size") == .int64(4096))
-        #expect(attributes.get("lambda_otel_lite.otlp_stdout_span_exporter.compression_level") == .int64(9))
 
         env["LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE"] = "lots"
-        env["OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL"] = "max"
-        let invalid = resource(env)
-        #expect(invalid.get("lambda_otel_lite.lambda_span_processor.queue_size") == nil)
-        #expect(invalid.get("lambda_otel_lite.otlp_stdout_span_exporter.compression_level") == nil)
+        let fallback = await LambdaTelemetry.make(plugins: [], environment: OtelEnvironment(env))
+        #expect(fallback.tracer.resource.attributes.get("lambda_otel_lite.lambda_span_processor.queue_size") == .int64(2048))
+        // The host reads no plugin's variable.
+        #expect(resource(["OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL": "9"])
+            .get("lambda_otel_lite.otlp_stdout_span_exporter.compression_level") == nil)
     }
 
     @Test func resourceAttributesArePercentDecodedAndMalformedOnesSkipped() {

@@ -176,9 +176,12 @@ enum ResponseOutcome {
         if let code = json["statusCode"]?.intValue {
             span.updateAttributes { attributes in
                 attributes.set("http.response.status_code", value: .int64(Int64(code)))
+                attributes.set("http.status_code", value: .int64(Int64(code)))
             }
             if code >= 500 {
                 span.setStatus(SpanStatus(code: .error, message: "HTTP \(code) response"))
+            } else {
+                span.setStatus(SpanStatus(code: .ok))
             }
         }
         if let failures = json["batchItemFailures"]?.arrayValue {
