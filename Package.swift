@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "OtelHostTesting", targets: ["OtelHostTesting"]),
         .executable(name: "hello-lambda", targets: ["HelloLambda"]),
         .executable(name: "otel-lite-demo", targets: ["Demo"]),
+        .executable(name: "bare-lambda", targets: ["BareLambda"]),
         .executable(name: "otlp-conformance-writer", targets: ["ConformanceWriter"]),
         .executable(name: "otel-lite-view", targets: ["Viewer"]),
         .executable(name: "otel-lite-fuzz", targets: ["Fuzz"]),
@@ -122,6 +123,16 @@ let package = Package(
             ],
             path: "Examples/HelloLambda"
         ),
+        // The floor: the same kind of function with no telemetry (size check, benchmarks).
+        .executableTarget(
+            name: "BareLambda",
+            dependencies: [
+                .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
+                .product(name: "AWSLambdaEvents", package: "swift-aws-lambda-events"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Examples/BareLambda"
+        ),
         .executableTarget(
             name: "Demo",
             dependencies: [
@@ -159,6 +170,7 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "AWSLambdaEvents", package: "swift-aws-lambda-events"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
     ],

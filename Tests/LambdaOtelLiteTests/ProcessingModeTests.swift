@@ -68,7 +68,7 @@ struct ProcessingModeTests {
     @Test func asyncModeAnswersTheCallerBeforeExporting() async throws {
         let exporter = GatedExporter()
         let (server, telemetry, runtime) = try await start(mode: "async", exporter: exporter)
-        defer { Task { runtime.cancel(); await server.shutdown() } }
+        defer { runtime.cancel() }
         let invoker = LocalInvoker(server: server)
         // The first invocation completes the init phase; then hold every export.
         _ = try await invoker.invoke(Array("{}".utf8))
@@ -91,7 +91,7 @@ struct ProcessingModeTests {
             withSpan("child") { span in span.attributes["request"] = context.requestID }
             return Array(#"{"statusCode":200}"#.utf8)
         }
-        defer { Task { runtime.cancel(); await server.shutdown() } }
+        defer { runtime.cancel() }
         let invoker = LocalInvoker(server: server)
         for _ in 0..<100 { _ = try await invoker.invoke(Array("{}".utf8)) }
         #expect(await eventually { exporter.spans.withLockedValue { $0.count } >= 200 })
@@ -107,7 +107,7 @@ struct ProcessingModeTests {
         // INVOKE events reach the extension 300 ms after the runtime has the invocation, so the traced handler's
         // completion signal always arrives first.
         let (server, _, runtime) = try await start(mode: "async", eventDelayMs: 300, exporter: exporter)
-        defer { Task { runtime.cancel(); await server.shutdown() } }
+        defer { runtime.cancel() }
         let invoker = LocalInvoker(server: server)
         let start = ContinuousClock.now
         for _ in 0..<3 {
@@ -128,7 +128,7 @@ struct ProcessingModeTests {
             telemetry_span(context)
             return Array("{}".utf8)
         }
-        defer { Task { runtime.cancel(); await server.shutdown() } }
+        defer { runtime.cancel() }
         let invoker = LocalInvoker(server: server)
         let start = ContinuousClock.now
         _ = try await invoker.invoke(Array("{}".utf8))
@@ -142,7 +142,7 @@ struct ProcessingModeTests {
     @Test func refusedRegistrationFallsBackToSync() async throws {
         let exporter = GatedExporter()
         let (server, telemetry, runtime) = try await start(mode: "async", quirks: [.refuseExtensionRegistration], exporter: exporter)
-        defer { Task { runtime.cancel(); await server.shutdown() } }
+        defer { runtime.cancel() }
         let (status, _) = try await LocalInvoker(server: server).invoke(Array("{}".utf8))
         #expect(status == 200)
         #expect(telemetry.processingMode == .sync)
@@ -155,7 +155,7 @@ struct ProcessingModeTests {
         let batch = BatchSpanProcessor(exporter: exporter, maxExportBatchSize: 1, scheduledDelayMs: 50)
         let (server, telemetry, runtime) = try await start(
             mode: "finalize", quirks: [.failEventNextWithoutEvents], exporter: exporter, processors: [batch])
-        defer { Task { runtime.cancel(); await server.shutdown() } }
+        defer { runtime.cancel() }
         let (status, _) = try await LocalInvoker(server: server).invoke(Array("{}".utf8))
         #expect(status == 200)
         #expect(telemetry.processingMode == .finalize)
