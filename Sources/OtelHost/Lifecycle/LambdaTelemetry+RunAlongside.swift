@@ -5,17 +5,37 @@ import UnixSignals
 extension LambdaTelemetry {
     /// Runs the telemetry beside a runtime until the runtime ends; SIGTERM shuts both down gracefully.
     ///
-    /// It is `ServiceGroup(services: [runtime, telemetry], gracefulShutdownSignals: [.sigterm])`: on SIGTERM the
-    /// telemetry exports every queued span first (within ``shutdownBudget``), then the runtime stops, and the call
-    /// returns, so the process ends normally. Build the group yourself to add services of your own.
+    /// It is a `ServiceGroup` of the runtime and the telemetry with SIGTERM as its graceful-shutdown signal: on
+    /// SIGTERM the telemetry exports every queued span first (within ``shutdownBudget``), then the runtime stops,
+    /// and the call returns, so the process ends normally. When the runtime ends on its own, the telemetry exports
+    /// what is queued and the call returns. Build the group yourself to add services of your own; list the runtime
+    /// first, so that the telemetry, shut down first, exports before the runtime goes.
     ///
     /// - Parameters:
     ///   - runtime: The runtime (`LambdaRuntime` or `LambdaManagedRuntime`).
     ///   - logger: The service group's logger.
-    /// - Throws: What the runtime throws (an init failure such as a port in use).
+    /// - Throws: ``LambdaTelemetryError`` with ``LambdaTelemetryError/Code/badConfiguration`` when
+    ///   `AWS_LAMBDA_RUNTIME_API` is not `host:port`, and what the runtime throws (a port in use), unchanged.
     public func run(alongside runtime: some Service, logger: Logger = Logger(label: "lambda-otel-lite")) async throws {
-        let group = ServiceGroup(
-            services: [runtime, self], gracefulShutdownSignals: [.sigterm], cancellationSignals: [], logger: logger)
-        try await group.run()
+        if let address = settings.runtimeAPI, !Self.isHostAndPort(address) {
+            throw LambdaTelemetryError(
+                code: .badConfiguration,
+                "AWS_LAMBDA_RUNTIME_API=\"\(address.truncatedForLog())\" is not host:port, so the runtime cannot start")
+        }
+        var configuration = ServiceGroupConfiguration(
+            services: [
+                .init(service: runtime, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "runtime"),
+                .init(service: self, serviceName: "telemetry"),
+            ],
+            logger: logger)
+        configuration.gracefulShutdownSignals = [.sigterm]
+        try await ServiceGroup(configuration: configuration).run()
+    }
+
+    /// Whether the Runtime API address has the form swift-aws-lambda-runtime reads: `host:port`.
+    static func isHostAndPort(_ address: String) -> Bool {
+        let parts = address.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+        guard parts.count == 2, !parts[0].isEmpty, let port = Int(parts[1]) else { return false }
+        return (1...65535).contains(port)
     }
 }
