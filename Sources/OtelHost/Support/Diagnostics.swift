@@ -50,6 +50,11 @@ package enum Diagnostics {
         state.withLockedValue { $0.recorder = recorder }
     }
 
+    /// Logs a debug message: something refused or skipped that only matters when looking for it.
+    package static func debug(_ message: @autoclosure () -> String) {
+        emit(.debug, message())
+    }
+
     package static func warn(_ message: @autoclosure () -> String) {
         emit(.warning, message())
     }
