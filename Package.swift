@@ -125,7 +125,7 @@ let package = Package(
         ),
 
         .testTarget(name: "OtelHostTests", dependencies: ["OtelHost", "OtelHostTesting"]),
-        .testTarget(name: "OtelApiGatewayTests", dependencies: ["OtelApiGateway", "OtelHostTesting"]),
+        .testTarget(name: "OtelApiGatewayTests", dependencies: ["OtelApiGateway", "OtelHostTesting", "PluginTestSupport"]),
         .testTarget(name: "OtelALBTests", dependencies: ["OtelALB", "OtelHostTesting"]),
         .testTarget(
             name: "OtelStdoutExporterTests",
