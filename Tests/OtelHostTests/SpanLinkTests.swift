@@ -131,6 +131,18 @@ struct AddLinkTests {
         #expect(refused.first?.0 == .debug)
     }
 
+    @Test func aLinkToAZeroSpanContextIsRefused() async throws {
+        let (tracer, exporter) = tracer()
+        let span = tracer.startSpan("zero", context: .topLevel, ofKind: .server)
+        span.addLink(SpanLink(linking: OtelSpanContext(traceID: .null, spanID: .null, flags: .sampled, isRemote: true)))
+        span.addLink(SpanLink(linking: OtelSpanContext(traceID: .random(), spanID: .null, flags: [], isRemote: true)))
+        span.end()
+        try await tracer.processor.forceFlush()
+        let finished = try #require(exporter.spans.first)
+        #expect(finished.links.isEmpty)
+        #expect(finished.droppedLinksCount == 2)
+    }
+
     @Test func linksOverTheLimitAreCountedNotKept() async throws {
         let (tracer, exporter) = tracer(limits: SpanLimits(linkCountLimit: 3))
         let span = tracer.startSpan("limited", context: .topLevel, ofKind: .consumer)
