@@ -91,3 +91,14 @@ struct S3Tests {
         #expect(odd.trigger == .datasource)
     }
 }
+
+struct S3BatchTests {
+    @Test func aThousandRecordNotificationIsReadFromItsFirstRecord() async throws {
+        let records = (0..<1000).map { s3Record(key: "batch/item+\($0).json", eventName: $0 == 0 ? "ObjectRemoved:Delete" : "ObjectCreated:Put") }
+        let exported = try await invoke(s3Event(records), plugins: [S3Plugin()])
+        #expect(exported.spans.count == 1)
+        let span = try #require(exported.invocationSpans.first)
+        #expect(span.name == "invoices-bucket delete")
+        #expect(span.attributes["faas.document.name"] == .string("batch/item 0.json"))
+    }
+}
