@@ -46,7 +46,7 @@ public struct XRayPropagator: TracePropagator {
 
     /// Parses an X-Ray trace header; `nil` when it has no valid `Root` and `Parent`.
     ///
-    /// `Sampled=1` gives the ``TraceFlags/sampled`` flag; `Sampled=0` gives no flag; `Sampled=?`, a missing
+    /// `Sampled=1` gives the `TraceFlags.sampled` flag; `Sampled=0` gives no flag; `Sampled=?`, a missing
     /// `Sampled` or any other value gives no flag and ``OtelSpanContext/isSamplingDeferred``. The context is
     /// remote.
     public static func parse(_ header: String) -> OtelSpanContext? {

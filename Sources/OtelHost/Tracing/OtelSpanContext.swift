@@ -15,7 +15,7 @@ public struct OtelSpanContext: Sendable, Hashable {
     public var isRemote: Bool
     /// Whether the sender left the sampling decision to the receiver: an X-Ray header with `Sampled=?` or no
     /// `Sampled` field. ``ParentBasedSampler`` then continues the trace but decides as it does for a root span,
-    /// instead of treating the missing ``TraceFlags/sampled`` flag as "parent not sampled".
+    /// instead of treating the missing `TraceFlags.sampled` flag as "parent not sampled".
     public var isSamplingDeferred: Bool
 
     /// Creates a span context.
