@@ -11,6 +11,12 @@ let package = Package(
         .library(name: "OtelHost", targets: ["OtelHost"]),
         .library(name: "OtelApiGateway", targets: ["OtelApiGateway"]),
         .library(name: "OtelALB", targets: ["OtelALB"]),
+        .library(name: "OtelSQS", targets: ["OtelSQS"]),
+        .library(name: "OtelSNS", targets: ["OtelSNS"]),
+        .library(name: "OtelEventBridge", targets: ["OtelEventBridge"]),
+        .library(name: "OtelS3", targets: ["OtelS3"]),
+        .library(name: "OtelDynamoDB", targets: ["OtelDynamoDB"]),
+        .library(name: "OtelKinesis", targets: ["OtelKinesis"]),
         .library(name: "OtelStdoutExporter", targets: ["OtelStdoutExporter"]),
         // The adapter onto swift-aws-lambda-runtime 2.x (LambdaRuntime, LambdaManagedRuntime).
         .library(name: "LambdaOtelLiteRuntime", targets: ["LambdaOtelLiteRuntime"]),
@@ -77,6 +83,18 @@ let package = Package(
         // Plugins: each imports only the host (and zlib for the exporter).
         .target(name: "OtelApiGateway", dependencies: ["OtelHost"], path: "Sources/Plugins/ApiGateway"),
         .target(name: "OtelALB", dependencies: ["OtelHost"], path: "Sources/Plugins/ALB"),
+        // Event-source plugins; they share the record and ARN helpers of OtelPluginSupport.
+        .target(name: "OtelPluginSupport", dependencies: ["OtelHost"], path: "Sources/Plugins/Support"),
+        .target(name: "OtelSQS", dependencies: ["OtelHost", "OtelPluginSupport"], path: "Sources/Plugins/SQS"),
+        .target(name: "OtelSNS", dependencies: ["OtelHost", "OtelPluginSupport"], path: "Sources/Plugins/SNS"),
+        .target(
+            name: "OtelEventBridge",
+            dependencies: ["OtelHost", "OtelPluginSupport"],
+            path: "Sources/Plugins/EventBridge"
+        ),
+        .target(name: "OtelS3", dependencies: ["OtelHost", "OtelPluginSupport"], path: "Sources/Plugins/S3"),
+        .target(name: "OtelDynamoDB", dependencies: ["OtelHost", "OtelPluginSupport"], path: "Sources/Plugins/DynamoDB"),
+        .target(name: "OtelKinesis", dependencies: ["OtelHost", "OtelPluginSupport"], path: "Sources/Plugins/Kinesis"),
         .target(
             name: "OtelStdoutExporter",
             dependencies: ["OtelHost", "CZlib"],
@@ -86,7 +104,10 @@ let package = Package(
         // Umbrella: re-exports the host and the built-ins, and lists the default plugins.
         .target(
             name: "LambdaOtelLite",
-            dependencies: ["OtelHost", "LambdaOtelLiteRuntime", "OtelApiGateway", "OtelALB", "OtelStdoutExporter"]
+            dependencies: [
+                "OtelHost", "LambdaOtelLiteRuntime", "OtelApiGateway", "OtelALB", "OtelSQS", "OtelSNS",
+                "OtelEventBridge", "OtelS3", "OtelDynamoDB", "OtelKinesis", "OtelStdoutExporter",
+            ]
         ),
 
         // Test support, offered to users too: in-memory exporter, the local Lambda emulator (Runtime + Extensions API).
@@ -155,13 +176,26 @@ let package = Package(
         ),
 
         .testTarget(name: "OtelHostTests", dependencies: ["OtelHost", "OtelHostTesting"]),
-        .testTarget(name: "OtelApiGatewayTests", dependencies: ["OtelApiGateway", "OtelHostTesting"]),
+        .testTarget(name: "OtelApiGatewayTests", dependencies: ["OtelApiGateway", "OtelHostTesting", "PluginTestSupport"]),
         .testTarget(name: "OtelALBTests", dependencies: ["OtelALB", "OtelHostTesting"]),
         .testTarget(
             name: "OtelStdoutExporterTests",
             dependencies: ["OtelStdoutExporter", "OtlpStdoutDecoding", "OtelHostTesting"]
         ),
         .testTarget(name: "OtlpStdoutDecodingTests", dependencies: ["OtlpStdoutDecoding", "OtelStdoutExporter"]),
+        // The event-source plugin tests run events through telemetry and decode the exporter's lines; the one
+        // harness that drives an invocation lives in PluginTestSupport.
+        .target(
+            name: "PluginTestSupport",
+            dependencies: ["OtelHost", "OtelHostTesting", "OtelStdoutExporter", "OtlpStdoutDecoding"],
+            path: "Tests/PluginTestSupport"
+        ),
+        .testTarget(name: "OtelSQSTests", dependencies: ["OtelSQS", "PluginTestSupport"]),
+        .testTarget(name: "OtelSNSTests", dependencies: ["OtelSNS", "PluginTestSupport"]),
+        .testTarget(name: "OtelEventBridgeTests", dependencies: ["OtelEventBridge", "PluginTestSupport"]),
+        .testTarget(name: "OtelS3Tests", dependencies: ["OtelS3", "PluginTestSupport"]),
+        .testTarget(name: "OtelDynamoDBTests", dependencies: ["OtelDynamoDB", "PluginTestSupport"]),
+        .testTarget(name: "OtelKinesisTests", dependencies: ["OtelKinesis", "PluginTestSupport"]),
         .testTarget(
             name: "LambdaOtelLiteTests",
             dependencies: [

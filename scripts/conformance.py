@@ -142,7 +142,10 @@ def check_span(span, want):
         check(link.trace_id.hex() == want_link["trace_id"], f"{want['name']}: link trace_id")
         check(link.span_id.hex() == want_link["span_id"], f"{want['name']}: link span_id")
         check(link.trace_state == want_link["trace_state"], f"{want['name']}: link trace_state")
-        check(attributes(link.attributes) == want_link["attributes"], f"{want['name']}: link attributes")
+        check(attributes(link.attributes) == want_link["attributes"], f"{want['name']}: link attributes:\n"
+              f"  got  {attributes(link.attributes)}\n  want {want_link['attributes']}")
+        check(link.dropped_attributes_count == want_link["dropped_attributes_count"],
+              f"{want['name']}: link dropped attributes {link.dropped_attributes_count}")
         check(link.flags == want_link["flags"], f"{want['name']}: link flags")
     if "status" in want:
         check(span.HasField("status"), f"{want['name']}: no status")
@@ -184,6 +187,12 @@ def verify(lines, expected):
     oversized = [len(l.encode()) for l in lines if len(l.encode()) > expected["max_line_bytes"]]
     check(not oversized, f"lines over the cap: {oversized}")
     check(len(lines) > len(expected["flushes"]), "the large flush was not split into several lines")
+    # The writer must exercise every link field, or the checks above prove nothing about them.
+    links = [link for span in wanted for link in span["links"]]
+    check(any(span["dropped_links_count"] > 0 for span in wanted), "no span with dropped links was written")
+    check(any(link["trace_state"] for link in links), "no link with a trace state was written")
+    check(any(link["attributes"] for link in links), "no link with attributes was written")
+    check(any(link["dropped_attributes_count"] > 0 for link in links), "no link with dropped attributes was written")
     return len(spans)
 
 
@@ -206,12 +215,21 @@ def self_test(lines, expected):
         broken = data.replace(marker, bytes([0x32, len(name)]) + name, 1)
         obj["payload"] = base64.b64encode(gzip.compress(broken)).decode()
 
+    def wrong_link_span_id(obj):
+        data = gzip.decompress(base64.b64decode(obj["payload"]))
+        # A link's span_id is field 2 (tag 0x12, length 8) of the Link message; change the SQS record's.
+        marker = bytes([0x12, 0x08]) + bytes.fromhex("b7ad6b7169203331")
+        check(data.count(marker) == 1, "self-test: the link span id is not in the payload once")
+        broken = data.replace(marker, bytes([0x12, 0x08]) + bytes.fromhex("b7ad6b7169203332"))
+        obj["payload"] = base64.b64encode(gzip.compress(broken)).decode()
+
     cases = {
         "wrong key": lambda o: o.update({"contentType": o.pop("content-type")}),
         "base64 as a string": lambda o: o.update({"base64": "true"}),
         "truncated payload": lambda o: o.update({"payload": o["payload"][: len(o["payload"]) // 2]}),
         "payload cut at a base64 boundary": lambda o: o.update({"payload": o["payload"][: len(o["payload"]) // 8 * 4]}),
         "wrong field number": wrong_field_number,
+        "wrong link span id": wrong_link_span_id,
     }
     for name, change in cases.items():
         try:

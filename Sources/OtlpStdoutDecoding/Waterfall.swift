@@ -7,14 +7,20 @@ public struct WaterfallRenderer: Sendable {
     public var showAttributes: Bool
     /// Print each span's events under it.
     public var showEvents: Bool
+    /// Print each of a span's links under it; without it, a span with links gets one line with their count.
+    public var showLinks: Bool
     /// The width of the time bar, in characters.
     public var barWidth: Int
 
     /// Creates a renderer.
-    public init(color: Bool = false, showAttributes: Bool = false, showEvents: Bool = false, barWidth: Int = 40) {
+    public init(
+        color: Bool = false, showAttributes: Bool = false, showEvents: Bool = false, showLinks: Bool = false,
+        barWidth: Int = 40
+    ) {
         self.color = color
         self.showAttributes = showAttributes
         self.showEvents = showEvents
+        self.showLinks = showLinks
         self.barWidth = max(10, barWidth)
     }
 
@@ -107,6 +113,7 @@ public struct WaterfallRenderer: Sendable {
                     out += indent + paint("\(attribute.key)=\(attribute.value)", "2") + "\n"
                 }
             }
+            out += renderLinks(of: span, indent: indent)
             if showEvents {
                 for event in span.events {
                     let at = event.timeUnixNano >= span.startTimeUnixNano ? event.timeUnixNano - span.startTimeUnixNano : 0
@@ -115,6 +122,27 @@ public struct WaterfallRenderer: Sendable {
                     out += indent + paint(text, "33") + "\n"
                 }
             }
+        }
+        return out
+    }
+
+    /// The link lines of a span: one per link with `showLinks`, else a count; nothing for a span without links.
+    private func renderLinks(of span: DecodedSpan, indent: String) -> String {
+        guard !span.links.isEmpty || span.droppedLinksCount > 0 else { return "" }
+        let dropped = span.droppedLinksCount > 0 ? " (+\(span.droppedLinksCount) dropped)" : ""
+        guard showLinks else {
+            let count = span.links.count
+            return indent + paint("↪ \(count) link\(count == 1 ? "" : "s")\(dropped)", "35") + "\n"
+        }
+        var out = ""
+        for link in span.links {
+            var text = "↪ link trace \(link.traceID) span \(link.spanID)"
+            if !link.traceState.isEmpty { text += " tracestate=\(link.traceState)" }
+            for attribute in link.attributes { text += " \(attribute.key)=\(attribute.value)" }
+            out += indent + paint(text, "35") + "\n"
+        }
+        if span.droppedLinksCount > 0 {
+            out += indent + paint("↪ \(span.droppedLinksCount) more link\(span.droppedLinksCount == 1 ? "" : "s") dropped", "35") + "\n"
         }
         return out
     }

@@ -110,6 +110,7 @@ func spanJSON(_ span: FinishedSpan) -> JSONValue {
                 JSONMember("span_id", .string(link.context.spanID.description)),
                 JSONMember("trace_state", .string(link.context.traceState)),
                 JSONMember("attributes", attributeJSON(link.attributes)),
+                JSONMember("dropped_attributes_count", .number(Double(link.droppedAttributesCount))),
                 JSONMember("flags", .number(Double(flags))),
             ]))
         })),
@@ -163,6 +164,33 @@ server.addEvent("no attributes")
 let linked = recordingTracer.startSpan("producer", context: .topLevel, ofKind: .producer)
 server.addLink(SpanLink(context: linked.context, attributes: ["link.reason": "batch"]))
 linked.end()
+
+// An SQS batch through the SQS extractor: links from a traceparent with trace state and from X-Ray headers that
+// say Sampled=0 and nothing; a duplicate and a malformed header give no link. With a link limit of 3 and a link
+// attribute limit of 2, a hand-made link with three attributes loses one, and two record links are dropped.
+let limitedTracer = OtelTracer(
+    processor: MultiSpanProcessor([recorder, processor]), resource: resource,
+    limits: SpanLimits(linkCountLimit: 3, linkAttributeCountLimit: 2))
+func sqsRecord(_ id: String, _ messageAttributes: String, _ attributes: String) -> String {
+    #"{"messageId":"\#(id)","body":"{}","attributes":{\#(attributes)},"messageAttributes":{\#(messageAttributes)},"eventSource":"aws:sqs","eventSourceARN":"arn:aws-cn:sqs:cn-north-1:123456789012:orders-cn"}"#
+}
+let sqsBatch = #"{"Records":["# + [
+    sqsRecord("m-w3c", #""traceparent":{"stringValue":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","dataType":"String"},"tracestate":{"stringValue":"congo=t61rcWkgMzE,rojo=00f067aa0ba902b7","dataType":"String"}"#, ""),
+    sqsRecord("m-xray-0", "", #""AWSTraceHeader":"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0""#),
+    sqsRecord("m-xray-undecided", "", #""AWSTraceHeader":"Root=1-6631a0c0-0123456789abcdef01234567;Parent=89abcdef01234567""#),
+    sqsRecord("m-duplicate", #""traceparent":{"stringValue":"00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01","dataType":"String"}"#, ""),
+    sqsRecord("m-malformed", "", #""AWSTraceHeader":"Root=1-zzzz;Parent=1""#),
+].joined(separator: ",") + "]}"
+let sqsExtracted = SQSExtractor().extract(try JSONValue(parsing: sqsBatch))
+let sqsSpan = limitedTracer.startSpan(sqsExtracted.spanName ?? "process", context: server.context, ofKind: sqsExtracted.kind)
+sqsSpan.attributes.merge(sqsExtracted.attributes)
+if let own = SpanLink.fromTraceparent(
+    "00-4bf92f3577b34da6a3ce929d0e0e4736-1111111111111111-00", attributes: ["a": "1", "b": 2, "c": true])
+{
+    sqsSpan.addLink(own)
+}
+for link in sqsExtracted.links { sqsSpan.addLink(link) }
+sqsSpan.end()
 
 let child = recordingTracer.startSpan("SELECT orders", context: server.context, ofKind: .client)
 child.attributes["db.system"] = "dynamodb"

@@ -18,6 +18,7 @@ let usage = """
     options:
       -a, --attributes      show span attributes
       -e, --events          show span events
+      -l, --links           show each span link (without it, a span with links shows their count)
       -t, --trace ID        only the trace with this id
       -s, --service NAME    only spans whose service.name is NAME
           --json            print the decoded spans as JSON lines instead
@@ -30,7 +31,7 @@ func printErr(_ text: String) {
     bytes.withUnsafeBytes { raw in _ = write(2, raw.baseAddress, raw.count) }
 }
 
-var showAttributes = false, showEvents = false, json = false
+var showAttributes = false, showEvents = false, showLinks = false, json = false
 var color = isatty(1) != 0
 var traceFilter: String?, serviceFilter: String?
 var files: [String] = []
@@ -39,6 +40,7 @@ while let argument = arguments.popFirst() {
     switch argument {
     case "-a", "--attributes": showAttributes = true
     case "-e", "--events": showEvents = true
+    case "-l", "--links": showLinks = true
     case "--json": json = true
     case "--color": color = true
     case "--no-color": color = false
@@ -117,45 +119,12 @@ entries = entries.filter { entry in
 
 if json {
     for (resource, span) in entries {
-        func value(_ v: DecodedValue) -> JSONValue {
-            switch v {
-            case .string(let s): return .string(s)
-            case .bool(let b): return .bool(b)
-            case .int(let i): return .number(Double(i))
-            case .double(let d): return .number(d)
-            case .array(let a): return .array(a.map(value))
-            case .keyValueList(let l): return .object(JSONObject(l.map { JSONMember($0.key, value($0.value)) }))
-            case .bytes(let b): return .string("<\(b.count) bytes>")
-            case .empty: return .null
-            }
-        }
-        func attributes(_ list: [DecodedAttribute]) -> JSONValue {
-            .object(JSONObject(list.map { JSONMember($0.key, value($0.value)) }))
-        }
-        let object = JSONValue.object(JSONObject([
-            JSONMember("trace_id", .string(span.traceID)),
-            JSONMember("span_id", .string(span.spanID)),
-            JSONMember("parent_span_id", span.parentSpanID.map { .string($0) } ?? .null),
-            JSONMember("name", .string(span.name)),
-            JSONMember("kind", .string(span.kindName)),
-            JSONMember("start_time_unix_nano", .string(String(span.startTimeUnixNano))),
-            JSONMember("duration_ns", .number(Double(span.durationNanos))),
-            JSONMember("status", .string(span.statusCode == 2 ? "ERROR" : span.statusCode == 1 ? "OK" : "UNSET")),
-            JSONMember("status_message", .string(span.statusMessage)),
-            JSONMember("attributes", attributes(span.attributes)),
-            JSONMember("events", .array(span.events.map { event in
-                .object(JSONObject([
-                    JSONMember("name", .string(event.name)),
-                    JSONMember("time_unix_nano", .string(String(event.timeUnixNano))),
-                    JSONMember("attributes", attributes(event.attributes)),
-                ]))
-            })),
-            JSONMember("resource", attributes(resource)),
-        ]))
-        print(object.jsonString)
+        print(span.jsonValue(resource: resource).jsonString)
     }
 } else {
-    print(WaterfallRenderer(color: color, showAttributes: showAttributes, showEvents: showEvents).render(entries), terminator: "")
+    let renderer = WaterfallRenderer(
+        color: color, showAttributes: showAttributes, showEvents: showEvents, showLinks: showLinks)
+    print(renderer.render(entries), terminator: "")
     if entries.isEmpty { printErr("otel-lite-view: no spans found") }
 }
 exit(ok && decodeErrors == 0 ? 0 : 1)

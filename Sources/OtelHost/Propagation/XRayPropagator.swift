@@ -7,7 +7,19 @@ import Musl
 import Darwin
 #endif
 
-/// AWS X-Ray: the `X-Amzn-Trace-Id` header, `Root=1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx;Parent=…;Sampled=0|1`.
+/// AWS X-Ray: the `X-Amzn-Trace-Id` header, `Root=1-xxxxxxxx-xxxxxxxxxxxxxxxxxxxxxxxx;Parent=…;Sampled=0|1|?`.
+///
+/// As a parent, a header is read by its `Sampled` field:
+/// - `Sampled=1`: a sampled parent.
+/// - `Sampled=?`, no `Sampled`, or any other value: the sender left the decision to the receiver. The trace is
+///   continued (its trace id and parent span id) with ``OtelSpanContext/isSamplingDeferred`` set, so the
+///   sampler decides as it does for a root span.
+/// - `Sampled=0`: not used as a parent, the rule `xray-lambda` applies to the Lambda trace header; the next
+///   propagator's context, or a new trace, is used instead. Lambda and API Gateway send `Sampled=0` whenever
+///   X-Ray tracing is off, and honouring it would make every invocation vanish.
+///
+/// Every valid header, whatever its `Sampled` field, makes a span link: see
+/// `SpanLink.fromXRayHeader(_:attributes:)`.
 public struct XRayPropagator: TracePropagator {
     /// The header name.
     public static let headerName = "x-amzn-trace-id"
@@ -15,9 +27,9 @@ public struct XRayPropagator: TracePropagator {
     /// Creates the propagator.
     public init() {}
 
-    /// Parses the X-Ray header of the carrier.
+    /// The parent context of the carrier's X-Ray header; `nil` when it is missing, malformed or says `Sampled=0`.
     public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
-        carrier.value(forHeader: Self.headerName).flatMap(Self.parse)
+        carrier.value(forHeader: Self.headerName).flatMap(Self.parent)
     }
 
     /// Writes `X-Amzn-Trace-Id`.
@@ -26,13 +38,21 @@ public struct XRayPropagator: TracePropagator {
         carrier.setValue(Self.format(context), forHeader: "X-Amzn-Trace-Id")
     }
 
+    /// The context of a header as a parent: `nil` when it is malformed or says `Sampled=0`.
+    static func parent(_ header: String) -> OtelSpanContext? {
+        guard let context = parse(header), context.isSampled || context.isSamplingDeferred else { return nil }
+        return context
+    }
+
     /// Parses an X-Ray trace header; `nil` when it has no valid `Root` and `Parent`.
     ///
-    /// A missing `Sampled` field means not sampled, as in the upstream propagators.
+    /// `Sampled=1` gives the `TraceFlags.sampled` flag; `Sampled=0` gives no flag; `Sampled=?`, a missing
+    /// `Sampled` or any other value gives no flag and ``OtelSpanContext/isSamplingDeferred``. The context is
+    /// remote.
     public static func parse(_ header: String) -> OtelSpanContext? {
         var traceID: TraceID?
         var spanID: SpanID?
-        var sampled = false
+        var sampled: Bool?
         for part in header.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: true) {
             guard let eq = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
             let key = String(decoding: part[part.startIndex..<eq], as: UTF8.self).trimmingASCIIWhitespace().lowercased()
@@ -50,14 +70,19 @@ public struct XRayPropagator: TracePropagator {
                 spanID = Hex.spanID(Array(value.utf8))
                 if spanID == nil { return nil }
             case "sampled":
-                sampled = value == "1"
+                switch value {
+                case "1": sampled = true
+                case "0": sampled = false
+                default: sampled = nil
+                }
             default:
                 continue
             }
         }
         guard let traceID, let spanID else { return nil }
         let context = OtelSpanContext(
-            traceID: traceID, spanID: spanID, flags: sampled ? .sampled : [], traceState: "", isRemote: true)
+            traceID: traceID, spanID: spanID, flags: sampled == true ? .sampled : [], traceState: "", isRemote: true,
+            isSamplingDeferred: sampled == nil)
         return context.isValid ? context : nil
     }
 
@@ -73,21 +98,22 @@ public struct XRayPropagator: TracePropagator {
 /// X-Ray for Lambda: the carrier's `X-Amzn-Trace-Id`, else the invocation's trace header from the runtime, else
 /// the `_X_AMZN_TRACE_ID` environment variable.
 ///
-/// The fallbacks are skipped when they say `Sampled=0`: Lambda sets that value even when active tracing is off,
-/// and honouring it would suppress every span.
+/// Each source is read as ``XRayPropagator`` reads a header: a source that says `Sampled=0` is skipped (Lambda
+/// sets that value even when active tracing is off, and honouring it would suppress every span), and one that
+/// says `Sampled=?` or nothing continues its trace with the decision left to the sampler.
 public struct XRayLambdaPropagator: TracePropagator {
     private let xray = XRayPropagator()
 
     /// Creates the propagator.
     public init() {}
 
-    /// The carrier's X-Ray context, else a sampled Lambda trace header.
+    /// The carrier's X-Ray context, else the Lambda trace header's, skipping sources that say `Sampled=0`.
     public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
         if let fromCarrier = xray.extract(from: carrier) { return fromCarrier }
-        let fallback = carrier.lambdaTraceHeader ?? Self.environmentTraceHeader()
-        guard let fallback, !fallback.contains("Sampled=0") else { return nil }
-        guard let context = XRayPropagator.parse(fallback), context.isSampled else { return nil }
-        return context
+        if let fromRuntime = carrier.lambdaTraceHeader {
+            return XRayPropagator.parent(fromRuntime)
+        }
+        return Self.environmentTraceHeader().flatMap(XRayPropagator.parent)
     }
 
     /// Writes `X-Amzn-Trace-Id`.

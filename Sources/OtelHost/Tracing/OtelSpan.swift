@@ -124,15 +124,28 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
         addEvent(SpanEvent(name: "exception", at: instant(), attributes: eventAttributes))
     }
 
-    /// Adds a link to the span carried by `link.context`; a context without a span of this library is ignored.
+    /// Adds a link to the span context carried by `link.context`.
+    ///
+    /// A link whose context carries no span context of this library (make links with
+    /// `SpanLink.fromXRayHeader(_:attributes:)`, `SpanLink.fromTraceparent(_:tracestate:attributes:)`,
+    /// `SpanLink(linking:attributes:)` or a span's `context`) is refused: it is counted in the span's dropped
+    /// links and logged as a debug diagnostic. Links beyond ``SpanLimits/linkCountLimit`` are counted, not kept.
     public func addLink(_ link: SpanLink) {
-        guard isRecording else { return }
-        guard let linked = link.context.otelSpanContext else {
-            lock.withLock { _droppedLinks += 1 }
+        guard isRecording, let pipeline else { return }
+        guard let linked = link.context.otelSpanContext, linked.isValid else {
+            lock.withLock { if !_ended { _droppedLinks += 1 } }
+            Diagnostics.debug(
+                "span link refused on \"\(operationName.truncatedForLog())\": its context carries no valid span context")
             return
         }
+        let limit = pipeline.limits.linkCountLimit
         lock.withLock {
-            if !_ended { _links.append(FinishedLink(context: linked, attributes: link.attributes)) }
+            guard !_ended else { return }
+            if _links.count < limit {
+                _links.append(FinishedLink(context: linked, attributes: link.attributes))
+            } else {
+                _droppedLinks += 1
+            }
         }
     }
 

@@ -13,6 +13,10 @@ public struct OtelSpanContext: Sendable, Hashable {
     public var traceState: String
     /// Whether this context came from another process through a propagator.
     public var isRemote: Bool
+    /// Whether the sender left the sampling decision to the receiver: an X-Ray header with `Sampled=?` or no
+    /// `Sampled` field. ``ParentBasedSampler`` then continues the trace but decides as it does for a root span,
+    /// instead of treating the missing `TraceFlags.sampled` flag as "parent not sampled".
+    public var isSamplingDeferred: Bool
 
     /// Creates a span context.
     ///
@@ -22,12 +26,17 @@ public struct OtelSpanContext: Sendable, Hashable {
     ///   - flags: The W3C trace flags.
     ///   - traceState: The W3C `tracestate` value.
     ///   - isRemote: Whether the context was extracted from another process.
-    public init(traceID: TraceID, spanID: SpanID, flags: TraceFlags, traceState: String = "", isRemote: Bool = false) {
+    ///   - isSamplingDeferred: Whether the sender left the sampling decision to the receiver.
+    public init(
+        traceID: TraceID, spanID: SpanID, flags: TraceFlags, traceState: String = "", isRemote: Bool = false,
+        isSamplingDeferred: Bool = false
+    ) {
         self.traceID = traceID
         self.spanID = spanID
         self.flags = flags
         self.traceState = traceState
         self.isRemote = isRemote
+        self.isSamplingDeferred = isSamplingDeferred
     }
 
     /// Whether the span is sampled, so its spans are exported.

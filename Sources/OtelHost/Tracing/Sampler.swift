@@ -81,6 +81,10 @@ public struct TraceIDRatioSampler: Sampler {
 }
 
 /// Follows the parent's sampled flag; spans without a parent are decided by the root sampler.
+///
+/// A parent that left the decision to the receiver (``OtelSpanContext/isSamplingDeferred``, an X-Ray header with
+/// `Sampled=?` or no `Sampled`) is decided by the root sampler too: the span stays in the parent's trace, and the
+/// missing sampled flag does not count as "parent not sampled".
 public struct ParentBasedSampler: Sampler {
     /// The sampler for spans without a parent.
     public let root: any Sampler
@@ -92,9 +96,11 @@ public struct ParentBasedSampler: Sampler {
         self.root = root
     }
 
-    /// The parent's decision, or the root sampler's when there is no parent.
+    /// The parent's decision, or the root sampler's when there is no parent or the parent deferred it.
     public func shouldSample(parent: OtelSpanContext?, traceID: TraceID, name: String, kind: SpanKind) -> SamplingDecision {
-        guard let parent else { return root.shouldSample(parent: nil, traceID: traceID, name: name, kind: kind) }
+        guard let parent, !parent.isSamplingDeferred else {
+            return root.shouldSample(parent: nil, traceID: traceID, name: name, kind: kind)
+        }
         return parent.isSampled ? .recordAndSample : .drop
     }
 

@@ -1,0 +1,76 @@
+public import OtelHost
+import OtelPluginSupport
+import Tracing
+
+/// Amazon EventBridge events, and the scheduled events of EventBridge rules and EventBridge Scheduler.
+///
+/// Recognised by top-level `detail-type` and `source` strings and a `detail` member. A scheduled event (`source`
+/// `aws.events` or `aws.scheduler`, `detail-type` `Scheduled Event`) gives a span named `{rule} scheduled` with
+/// trigger `timer` and `faas.time`; any other event a CONSUMER span named after its `detail-type`, with trigger
+/// `pubsub`. Both carry `aws.eventbridge.source`, `aws.eventbridge.detail_type` and, when one of the `resources`
+/// is a rule or schedule ARN, its name as `aws.eventbridge.rule`.
+public struct EventBridgeExtractor: EventExtractor {
+    /// Creates the extractor.
+    public init() {}
+
+    /// `eventbridge`.
+    public var name: String { "eventbridge" }
+
+    /// `detail-type` and `source` are strings and `detail` is present.
+    public func matches(_ event: JSONValue) -> Bool {
+        guard case .object(let object) = event else { return false }
+        return object["detail-type"]?.stringValue != nil && object["source"]?.stringValue != nil
+            && object["detail"] != nil
+    }
+
+    /// The event's attributes; a timer trigger for scheduled events.
+    public func extract(_ event: JSONValue) -> ExtractedSpan {
+        let detailType = event["detail-type"]?.stringValue ?? ""
+        let source = event["source"]?.stringValue ?? ""
+        var attributes = SpanAttributes()
+        attributes.set("aws.eventbridge.source", value: .string(source))
+        attributes.set("aws.eventbridge.detail_type", value: .string(detailType))
+        let rule = Self.ruleName(event["resources"])
+        if let rule { attributes.set("aws.eventbridge.rule", value: .string(rule)) }
+
+        let scheduled = detailType == "Scheduled Event" && (source == "aws.events" || source == "aws.scheduler")
+        if scheduled {
+            if let time = event["time"]?.stringValue { attributes.set("faas.time", value: .string(time)) }
+            return ExtractedSpan(
+                spanName: rule.map { "\($0) scheduled" } ?? "scheduled", kind: .server, attributes: attributes,
+                carrier: nil, trigger: .timer)
+        }
+        return ExtractedSpan(
+            spanName: detailType.isEmpty ? nil : detailType, kind: .consumer, attributes: attributes, carrier: nil,
+            trigger: .pubsub)
+    }
+
+    /// The name of the first rule (`events` … `rule/[bus/]name`) or schedule (`scheduler` …
+    /// `schedule/group/name`) among the event's resources.
+    static func ruleName(_ resources: JSONValue?) -> String? {
+        guard case .array(let values)? = resources else { return nil }
+        for value in values {
+            guard let text = value.stringValue, let arn = AmazonResourceName(text) else { continue }
+            let isRule = arn.service == "events" && arn.resource.hasPrefix("rule/")
+            let isSchedule = arn.service == "scheduler" && arn.resource.hasPrefix("schedule/")
+            if isRule || isSchedule, let name = arn.lastPathComponent { return name }
+        }
+        return nil
+    }
+}
+
+/// Registers the EventBridge extractor.
+public struct EventBridgePlugin: OtelPlugin {
+    /// Creates the plugin.
+    public init() {}
+
+    /// Registers the extractor.
+    public func register(into registry: inout PluginRegistry) {
+        registry.registerExtractor(EventBridgeExtractor())
+    }
+}
+
+extension OtelPlugin where Self == EventBridgePlugin {
+    /// The EventBridge plugin.
+    public static var eventBridge: EventBridgePlugin { EventBridgePlugin() }
+}

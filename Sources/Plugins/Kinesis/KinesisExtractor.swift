@@ -1,0 +1,52 @@
+public import OtelHost
+import OtelPluginSupport
+import Tracing
+
+/// Amazon Kinesis Data Streams batches (`Records[].eventSource == "aws:kinesis"`).
+///
+/// The span is a CONSUMER span named `{stream} process` (`process` when the stream is unknown) with the
+/// OpenTelemetry messaging attributes. The stream name is read from the record's `eventSourceARN`, whether it
+/// names the stream (`stream/my-stream`) or an enhanced fan-out consumer (`stream/my-stream/consumer/…`).
+public struct KinesisExtractor: EventExtractor {
+    /// Creates the extractor.
+    public init() {}
+
+    /// `kinesis`.
+    public var name: String { "kinesis" }
+
+    /// The first record's `eventSource` is `aws:kinesis`.
+    public func matches(_ event: JSONValue) -> Bool {
+        EventRecords.matches(event, source: "aws:kinesis")
+    }
+
+    /// The messaging attributes of the batch.
+    public func extract(_ event: JSONValue) -> ExtractedSpan {
+        let records = EventRecords.records(event)
+        var attributes = SpanAttributes()
+        attributes.set("messaging.system", value: "aws_kinesis")
+        attributes.set("messaging.operation.type", value: "process")
+        attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
+        let stream = records.first?["eventSourceARN"]?.stringValue
+            .flatMap(AmazonResourceName.init)?.name(ofType: "stream")
+        if let stream { attributes.set("messaging.destination.name", value: .string(stream)) }
+        return ExtractedSpan(
+            spanName: stream.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes,
+            carrier: nil, trigger: .pubsub)
+    }
+}
+
+/// Registers the Kinesis extractor.
+public struct KinesisPlugin: OtelPlugin {
+    /// Creates the plugin.
+    public init() {}
+
+    /// Registers the extractor.
+    public func register(into registry: inout PluginRegistry) {
+        registry.registerExtractor(KinesisExtractor())
+    }
+}
+
+extension OtelPlugin where Self == KinesisPlugin {
+    /// The Kinesis plugin.
+    public static var kinesis: KinesisPlugin { KinesisPlugin() }
+}
