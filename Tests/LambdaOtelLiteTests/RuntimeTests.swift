@@ -55,6 +55,28 @@ struct RuntimeTests {
         #expect(lambda.exporter.exportCount == 4)
     }
 
+    @Test func theFirstInvocationsTraceHoldsTheInitSpanAndTheSecondsDoesNot() async throws {
+        let lambda = try await LocalLambda.start()
+        defer { Task { await lambda.stop() } }
+        for _ in 0..<2 { _ = try await lambda.invoke(SampleEvents.custom) }
+        let spans = lambda.exporter.spans
+        let servers = spans.filter { $0.kind == .server }
+        #expect(servers.count == 2)
+        let first = try #require(servers.first { $0.attributes.get("faas.coldstart") == .bool(true) })
+        let second = try #require(servers.first { $0.attributes.get("faas.coldstart") == .bool(false) })
+        let inits = spans.filter { $0.name == "lambda-init" }
+        #expect(inits.count == 1)
+        let initSpan = try #require(inits.first)
+        #expect(initSpan.context.traceID == first.context.traceID)
+        #expect(initSpan.parentSpanID == first.context.spanID)
+        #expect(initSpan.startTimeUnixNano < first.startTimeUnixNano)
+        #expect(initSpan.endTimeUnixNano <= first.startTimeUnixNano)
+        #expect(initSpan.attributes.get("faas.coldstart") == .bool(true))
+        // The test process started before this function's telemetry: the span starts at the process start.
+        #expect(initSpan.attributes.get("lambda_otel_lite.init.start") == .string("process"))
+        #expect(!spans.contains { $0.parentSpanID == second.context.spanID && $0.name == "lambda-init" })
+    }
+
     @Test func errorStatusAndThrownErrors() async throws {
         let lambda = try await LocalLambda.start()
         defer { Task { await lambda.stop() } }

@@ -54,10 +54,16 @@ struct ShutdownTests {
             }
         }
         #expect(status == 0)
-        // Each invocation makes 4 spans; finalize mode with the default processor exports them only at shutdown.
-        #expect(spans.count == 12)
+        // Each invocation makes 4 spans, the cold start one more (the init span); finalize mode with the default
+        // processor exports them only at shutdown.
+        #expect(spans.count == 13)
         #expect(spans.filter { $0.name == "hello-lambda" }.count == 3)
-        #expect(Set(spans.map(\.spanID)).count == 12)
+        #expect(Set(spans.map(\.spanID)).count == 13)
+        let initSpans = spans.filter { $0.name == "lambda-init" }
+        #expect(initSpans.count == 1)
+        let coldStart = try #require(spans.first { $0.name == "hello-lambda" && $0.attributes["faas.coldstart"] == .bool(true) })
+        #expect(initSpans.first?.parentSpanID == coldStart.spanID)
+        #expect(initSpans.first?.traceID == coldStart.traceID)
     }
 
     @Test func asyncModeFlushesSpansOfAnUnfinishedInvocationOnSIGTERM() async throws {

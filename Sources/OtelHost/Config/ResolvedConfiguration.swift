@@ -16,6 +16,8 @@ public struct ResolvedConfiguration: Sendable {
     public let spanLimits: SpanLimits
     /// The Runtime API address (`AWS_LAMBDA_RUNTIME_API`), when there is one.
     public let runtimeAPI: String?
+    /// Whether the function runs on Lambda Managed Instances (`AWS_LAMBDA_INITIALIZATION_TYPE`).
+    public let isManagedInstances: Bool
 
     /// The resource attributes that describe this configuration.
     var resourceAttributes: SpanAttributes {
@@ -31,9 +33,11 @@ public struct ResolvedConfiguration: Sendable {
     var startupLine: String {
         var line = "telemetry started: mode=\(processingMode)"
         if processingMode != requestedProcessingMode { line += " (asked for \(requestedProcessingMode))" }
+        if isManagedInstances { line += ", Managed Instances" }
         if processingMode == .async || processingMode == .finalize {
             line += extensionRegistered ? ", extension registered" : ", no extension"
         }
+        if processingMode == .background { line += ", exporting in the background" }
         line += ", exporter=\(exporter)"
         if let queueSize { line += ", queue=\(queueSize)" }
         return line

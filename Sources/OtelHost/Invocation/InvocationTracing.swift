@@ -92,7 +92,25 @@ extension LambdaTelemetry {
             }
         }
         for link in extracted.links { span.addLink(link) }
+        if coldStart, let initTiming { recordInitSpan(initTiming, under: span) }
         return span
+    }
+
+    /// The cold-start init span: a child of the first invocation's span, from the start of the process to the
+    /// moment the function was ready for its first invocation.
+    private func recordInitSpan(_ timing: InitTiming, under invocation: OtelSpan) {
+        let end = timing.readyNanos ?? invocation.startTimeUnixNano
+        guard end > timing.startNanos else { return }
+        let span = tracer.startSpan(
+            "lambda-init", context: invocation.context, ofKind: .internal, at: EpochInstant(nanosecondsSinceEpoch: timing.startNanos))
+        span.updateAttributes { attributes in
+            attributes.set("faas.coldstart", value: .bool(true))
+            attributes.set(
+                "lambda_otel_lite.init.duration_ms", value: .double(Double(end - timing.startNanos) / 1_000_000))
+            attributes.set(
+                "lambda_otel_lite.init.start", value: .string(timing.startsAtProcessStart ? "process" : "bootstrap"))
+        }
+        span.end(at: EpochInstant(nanosecondsSinceEpoch: end))
     }
 }
 

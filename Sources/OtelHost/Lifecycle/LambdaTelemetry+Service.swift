@@ -11,6 +11,7 @@ extension LambdaTelemetry: Service {
     /// `ServiceGroup`'s, on SIGTERM) the background work stops and every queued span is exported within
     /// ``shutdownBudget``; then `run()` returns. On cancellation it returns at once, exporting nothing.
     public func run() async throws {
+        initTiming?.markReady()
         completion.setServiceRunning(true)
         defer { completion.setServiceRunning(false) }
         let graceful = await withTaskGroup(of: Void.self) { group in

@@ -21,26 +21,8 @@ struct FinalizeCompletion: InvocationCompletion {
 
     func invocationDidEnd(_ invocation: InvocationContext) async {}
 
-    /// Calls `event/next`, which tells Lambda the extension is ready; for an extension with no events it does not
-    /// return on AWS. Emulators may answer at once with an error: back off, never spin.
     func run() async {
-        var delay = Duration.milliseconds(100)
-        while !Task.isCancelled {
-            do {
-                _ = try await client.next(id: id)
-                delay = .milliseconds(100)
-            } catch {
-                if Task.isCancelled { return }
-                Diagnostics.warnOnce(
-                    "finalize-next", "finalize extension: event/next failed (\(error)); retrying with back-off")
-                do {
-                    try await Task.sleep(for: delay)
-                } catch {
-                    return
-                }
-                delay = min(delay * 2, .seconds(10))
-            }
-        }
+        await ExtensionIdleLoop.run(client: client, id: id, name: "finalize")
     }
 
     func shutdown() async {

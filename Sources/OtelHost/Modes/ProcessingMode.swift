@@ -14,6 +14,9 @@ public struct ProcessingModeName: Sendable, Hashable, CustomStringConvertible {
     public static let async = ProcessingModeName("async")
     /// Export only by the application's own processor, and at shutdown.
     public static let finalize = ProcessingModeName("finalize")
+    /// Export from a background task, on a timer and when the queue fills: what `async` becomes on Lambda Managed
+    /// Instances, where extensions receive no INVOKE events.
+    public static let background = ProcessingModeName("background")
 
     /// The environment variable that selects the mode.
     public static let variable = "LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"
@@ -30,12 +33,24 @@ public struct ProcessingModeContext: Sendable {
     public let environment: OtelEnvironment
     /// `AWS_LAMBDA_RUNTIME_API`, when the function runs under a Lambda runtime or an emulator.
     public let runtimeAPI: String?
+    /// Whether the function runs on Lambda Managed Instances (`AWS_LAMBDA_INITIALIZATION_TYPE`).
+    public let isManagedInstances: Bool
+    /// How often the background exporter exports at the latest.
+    public let exportInterval: Duration
+    /// The queue size of the Lambda span processor, when it is the processor.
+    public let queueSize: Int?
 
     /// Creates a context.
-    public init(tracer: OtelTracer, environment: OtelEnvironment, runtimeAPI: String?) {
+    public init(
+        tracer: OtelTracer, environment: OtelEnvironment, runtimeAPI: String?, isManagedInstances: Bool = false,
+        exportInterval: Duration = .milliseconds(500), queueSize: Int? = nil
+    ) {
         self.tracer = tracer
         self.environment = environment
         self.runtimeAPI = runtimeAPI
+        self.isManagedInstances = isManagedInstances
+        self.exportInterval = exportInterval
+        self.queueSize = queueSize
     }
 }
 

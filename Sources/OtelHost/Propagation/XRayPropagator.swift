@@ -96,16 +96,22 @@ public struct XRayPropagator: TracePropagator {
 }
 
 /// X-Ray for Lambda: the carrier's `X-Amzn-Trace-Id`, else the invocation's trace header from the runtime, else
-/// the `_X_AMZN_TRACE_ID` environment variable.
+/// the `_X_AMZN_TRACE_ID` environment variable — except on Lambda Managed Instances, where several invocations run
+/// at once and a process-wide value never speaks for one of them.
 ///
 /// Each source is read as ``XRayPropagator`` reads a header: a source that says `Sampled=0` is skipped (Lambda
 /// sets that value even when active tracing is off, and honouring it would suppress every span), and one that
 /// says `Sampled=?` or nothing continues its trace with the decision left to the sampler.
 public struct XRayLambdaPropagator: TracePropagator {
     private let xray = XRayPropagator()
+    private let readsEnvironment: Bool
 
     /// Creates the propagator.
-    public init() {}
+    ///
+    /// - Parameter readsEnvironment: Whether `_X_AMZN_TRACE_ID` is the last source; `false` on Managed Instances.
+    public init(readsEnvironment: Bool = true) {
+        self.readsEnvironment = readsEnvironment
+    }
 
     /// The carrier's X-Ray context, else the Lambda trace header's, skipping sources that say `Sampled=0`.
     public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
@@ -113,6 +119,7 @@ public struct XRayLambdaPropagator: TracePropagator {
         if let fromRuntime = carrier.lambdaTraceHeader {
             return XRayPropagator.parent(fromRuntime)
         }
+        guard readsEnvironment else { return nil }
         return Self.environmentTraceHeader().flatMap(XRayPropagator.parent)
     }
 

@@ -19,18 +19,21 @@ public final class LambdaTelemetry: Sendable {
     public let settings: ResolvedConfiguration
 
     let completion: ModeCompletion
+    /// When the environment's init started and ended, for the cold-start init span; `nil` on Managed Instances.
+    let initTiming: InitTiming?
     private let coldStart = NIOLockedValueBox(true)
     private static let bootstrapped = NIOLockedValueBox(false)
 
     private init(
         tracer: OtelTracer, registry: PluginRegistry, environment: OtelEnvironment,
-        settings: ResolvedConfiguration, completion: ModeCompletion
+        settings: ResolvedConfiguration, completion: ModeCompletion, initTiming: InitTiming?
     ) {
         self.tracer = tracer
         self.registry = registry
         self.environment = environment
         self.settings = settings
         self.completion = completion
+        self.initTiming = initTiming
     }
 
     /// Initialises telemetry and makes its tracer the process's tracer (`InstrumentationSystem.bootstrap`).
@@ -74,6 +77,7 @@ public final class LambdaTelemetry: Sendable {
         plugins: [any OtelPlugin],
         environment: OtelEnvironment = .process()
     ) async -> LambdaTelemetry {
+        let bootstrapStart = DefaultTracerClock.now.nanosecondsSinceEpoch
         if let raw = environment.nonEmpty("AWS_LAMBDA_LOG_LEVEL") ?? environment.nonEmpty("LOG_LEVEL") {
             if let level = Diagnostics.parseLevel(raw) {
                 Diagnostics.configure(level: level)
@@ -129,14 +133,19 @@ public final class LambdaTelemetry: Sendable {
                     + "configure a BatchSpanProcessor in OtelConfiguration.spanProcessors")
         }
         let runtimeAPI = environment.nonEmpty("AWS_LAMBDA_RUNTIME_API")
+        let managedInstances = ManagedInstances.isActive(environment)
         let startTracer = tracer(resource: OtelResource(attributes: [:]))
-        let context = ProcessingModeContext(tracer: startTracer, environment: environment, runtimeAPI: runtimeAPI)
-        var running = requested
+        let context = ProcessingModeContext(
+            tracer: startTracer, environment: environment, runtimeAPI: runtimeAPI,
+            isManagedInstances: managedInstances, exportInterval: ManagedInstances.exportInterval(environment),
+            queueSize: queueSize)
+        // On Managed Instances extensions get no INVOKE events: `async` becomes the background exporter.
+        var running = managedInstances && requested == .async ? .background : requested
         var started: any InvocationCompletion
         do {
-            started = try await (registry.mode(named: requested.rawValue) ?? SyncProcessingMode()).start(context)
+            started = try await (registry.mode(named: running.rawValue) ?? SyncProcessingMode()).start(context)
         } catch {
-            Diagnostics.warn("processing mode \(requested) could not start (\(error)); running as sync")
+            Diagnostics.warn("processing mode \(running) could not start (\(error)); running as sync")
             running = .sync
             started = SyncCompletion(tracer: startTracer)
             if let sync = registry.mode(named: ProcessingModeName.sync.rawValue),
@@ -149,7 +158,7 @@ public final class LambdaTelemetry: Sendable {
         let settings = ResolvedConfiguration(
             processingMode: running, requestedProcessingMode: requested,
             extensionRegistered: started.needsBackgroundWork, queueSize: queueSize, exporter: exporterName,
-            spanLimits: limits, runtimeAPI: runtimeAPI)
+            spanLimits: limits, runtimeAPI: runtimeAPI, isManagedInstances: managedInstances)
         var resource = OtelResourceBuilder.build(
             environment: environment, detectors: registry.resourceDetectors, custom: nil
         ).merging(settings.resourceAttributes)
@@ -159,7 +168,8 @@ public final class LambdaTelemetry: Sendable {
         Diagnostics.info(settings.startupLine)
         return LambdaTelemetry(
             tracer: finalTracer, registry: registry, environment: environment, settings: settings,
-            completion: ModeCompletion(started, tracer: finalTracer))
+            completion: ModeCompletion(started, tracer: finalTracer),
+            initTiming: InitTiming.applies(environment) ? InitTiming(bootstrapStartNanos: bootstrapStart) : nil)
     }
 
     /// The processing mode that runs.

@@ -129,11 +129,14 @@ struct HostBuiltinsPlugin: OtelPlugin {
     func register(into registry: inout PluginRegistry) {
         registry.registerPropagator(named: "tracecontext", W3CTraceContextPropagator())
         registry.registerPropagator(named: "xray", XRayPropagator())
-        registry.registerPropagator(named: "xray-lambda", XRayLambdaPropagator())
+        registry.registerPropagator(
+            named: "xray-lambda",
+            XRayLambdaPropagator(readsEnvironment: !ManagedInstances.isActive(registry.environment)))
         registry.registerPropagator(named: "none", NoOpPropagator())
         registry.registerProcessingMode(named: .sync, SyncProcessingMode())
         registry.registerProcessingMode(named: .async, AsyncProcessingMode())
         registry.registerProcessingMode(named: .finalize, FinalizeProcessingMode())
+        registry.registerProcessingMode(named: .background, BackgroundProcessingMode())
         registry.registerResourceDetector(LambdaResourceDetector())
         registry.registerSampler(named: "always_on") { _ in AlwaysOnSampler() }
         registry.registerSampler(named: "always_off") { _ in AlwaysOffSampler() }

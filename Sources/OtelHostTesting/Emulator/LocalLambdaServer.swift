@@ -2,7 +2,7 @@ import NIOConcurrencyHelpers
 import NIOCore
 import NIOHTTP1
 import NIOPosix
-public import OtelHost
+import OtelHost
 
 /// An in-process Lambda: the Runtime API and the Extensions API, plus `POST /invoke` to send an event and get
 /// the function's response, as on AWS.
@@ -61,6 +61,10 @@ public final class LocalLambdaServer: Sendable {
     ///   - functionName: The function name in the ARN given to each invocation.
     ///   - timeoutMs: The invocation timeout, which sets each deadline.
     ///   - quirks: Behaviours of other emulators to copy.
+    ///   - region: The region in the function ARN.
+    ///   - maxConcurrency: How many invocations may run at once: above 1 the server behaves as Lambda Managed
+    ///     Instances do — several runtime workers wait in `next` at once, extensions cannot register for INVOKE
+    ///     events and never hold an invocation back.
     ///   - extensionEventDelayMs: How long INVOKE events take to reach extensions after the runtime has the
     ///     invocation (on AWS the two are not simultaneous either).
     public static func start(
@@ -70,10 +74,14 @@ public final class LocalLambdaServer: Sendable {
         functionName: String = "local-function",
         timeoutMs: UInt64 = 60_000,
         quirks: Quirks = [],
+        region: String = "us-east-1",
+        maxConcurrency: Int = 1,
         extensionEventDelayMs: Int64 = 0
     ) async throws -> LocalLambdaServer {
         var initial = LocalLambdaState(functionName: functionName, timeoutMs: timeoutMs)
         initial.extensionEventDelayMs = extensionEventDelayMs
+        initial.region = region
+        initial.maxConcurrency = max(1, maxConcurrency)
         let state = NIOLockedValueBox(initial)
         let endpoint = invocationEndpoint.hasPrefix("/") ? invocationEndpoint : "/" + invocationEndpoint
         let bootstrap = ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
@@ -94,16 +102,6 @@ public final class LocalLambdaServer: Sendable {
             host: host, port: boundPort, invocationEndpoint: endpoint, channel: channel, state: state)
     }
 
-    /// Starts the server from `LOCAL_LAMBDA_HOST`, `LOCAL_LAMBDA_PORT` and `LOCAL_LAMBDA_INVOCATION_ENDPOINT`.
-    public static func start(environment: OtelEnvironment) async throws -> LocalLambdaServer {
-        let port = environment.resolveInt("LOCAL_LAMBDA_PORT", code: nil, default: 7000, isValid: { (0...65535).contains($0) })
-        return try await start(
-            host: environment.nonEmpty("LOCAL_LAMBDA_HOST") ?? "127.0.0.1",
-            port: port,
-            invocationEndpoint: environment.nonEmpty("LOCAL_LAMBDA_INVOCATION_ENDPOINT") ?? "/invoke",
-            functionName: environment.nonEmpty("AWS_LAMBDA_FUNCTION_NAME") ?? "local-function")
-    }
-
     /// Stops accepting connections and answers waiting requests with 503.
     public func shutdown() async {
         let actions = state.withLockedValue { $0.shutdown() }
@@ -113,6 +111,9 @@ public final class LocalLambdaServer: Sendable {
 
     /// How many extensions have registered.
     public var registeredExtensionCount: Int { state.withLockedValue { $0.extensions.count } }
+
+    /// How many invocations ran at the same time, at most, so far.
+    public var peakConcurrentInvocations: Int { state.withLockedValue { $0.peakInFlight } }
 
     /// How many `event/next` requests extensions have made.
     public var extensionNextCount: Int { state.withLockedValue { $0.extensionNextCount } }
@@ -151,7 +152,14 @@ struct LocalLambdaState: Sendable {
         var body: [UInt8]
         var deadlineMs: UInt64
         var traceHeader: String
+        var tenantID: String?
         var caller: EventLoopPromise<LocalResponse>
+    }
+
+    /// A runtime worker waiting in `next`, and the connection it waits on.
+    struct RuntimeWaiter: Sendable {
+        var promise: EventLoopPromise<LocalResponse>
+        var connection: ObjectIdentifier
     }
 
     struct Extension: Sendable {
@@ -166,7 +174,14 @@ struct LocalLambdaState: Sendable {
     let functionName: String
     let timeoutMs: UInt64
     var queue: [Invocation] = []
-    var runtimeWaiting: EventLoopPromise<LocalResponse>?
+    var runtimeWaiting: [RuntimeWaiter] = []
+    var region = "us-east-1"
+    var maxConcurrency = 1
+    /// How many invocations ran at the same time, at most.
+    var peakInFlight = 0
+
+    /// Whether this server behaves as Lambda Managed Instances.
+    var isManagedInstances: Bool { maxConcurrency > 1 }
     var inFlight: [String: Invocation] = [:]
     var extensions: [String: Extension] = [:]
     var initError: [UInt8]?
@@ -180,7 +195,7 @@ struct LocalLambdaState: Sendable {
         self.timeoutMs = timeoutMs
     }
 
-    var functionARN: String { "arn:aws:lambda:us-east-1:000000000000:function:\(functionName)" }
+    var functionARN: String { "arn:aws:lambda:\(region):000000000000:function:\(functionName)" }
 
     /// A random version-4 UUID, as Lambda request ids are.
     mutating func newID() -> String {
@@ -198,23 +213,31 @@ struct LocalLambdaState: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    /// Starts the next invocation when the runtime and every extension are waiting.
+    /// Starts invocations while a runtime worker waits and, on demand, every extension waits too; Managed
+    /// Instances run up to `maxConcurrency` invocations at once and extensions never hold them back.
     mutating func pump(_ actions: inout PendingActions) {
-        guard !isShutdown, let runtime = runtimeWaiting, !queue.isEmpty else { return }
-        guard extensions.values.allSatisfy({ $0.waiting != nil || !$0.blocksInvocations }) else { return }
-        let invocation = queue.removeFirst()
-        runtimeWaiting = nil
+        while !isShutdown, !runtimeWaiting.isEmpty, !queue.isEmpty, inFlight.count < maxConcurrency {
+            if !isManagedInstances {
+                guard extensions.values.allSatisfy({ $0.waiting != nil || !$0.blocksInvocations }) else { return }
+            }
+            start(queue.removeFirst(), runtime: runtimeWaiting.removeFirst().promise, &actions)
+        }
+    }
+
+    private mutating func start(
+        _ invocation: Invocation, runtime: EventLoopPromise<LocalResponse>, _ actions: inout PendingActions
+    ) {
         inFlight[invocation.requestID] = invocation
-        actions.answer(runtime, LocalResponse(
-            status: .ok,
-            headers: [
-                ("Content-Type", "application/json"),
-                ("Lambda-Runtime-Aws-Request-Id", invocation.requestID),
-                ("Lambda-Runtime-Deadline-Ms", String(invocation.deadlineMs)),
-                ("Lambda-Runtime-Invoked-Function-Arn", functionARN),
-                ("Lambda-Runtime-Trace-Id", invocation.traceHeader),
-            ],
-            body: invocation.body))
+        peakInFlight = max(peakInFlight, inFlight.count)
+        var headers = [
+            ("Content-Type", "application/json"),
+            ("Lambda-Runtime-Aws-Request-Id", invocation.requestID),
+            ("Lambda-Runtime-Deadline-Ms", String(invocation.deadlineMs)),
+            ("Lambda-Runtime-Invoked-Function-Arn", functionARN),
+            ("Lambda-Runtime-Trace-Id", invocation.traceHeader),
+        ]
+        if let tenant = invocation.tenantID { headers.append(("Lambda-Runtime-Aws-Tenant-Id", tenant)) }
+        actions.answer(runtime, LocalResponse(status: .ok, headers: headers, body: invocation.body))
         let event = JSONValue.object(JSONObject([
             JSONMember("eventType", .string("INVOKE")),
             JSONMember("deadlineMs", .number(Double(invocation.deadlineMs))),
@@ -244,8 +267,8 @@ struct LocalLambdaState: Sendable {
         var actions = PendingActions()
         isShutdown = true
         let gone = LocalResponse(status: .serviceUnavailable, body: Array(#"{"errorMessage":"shutting down"}"#.utf8))
-        if let runtime = runtimeWaiting { actions.answer(runtime, gone) }
-        runtimeWaiting = nil
+        for runtime in runtimeWaiting { actions.answer(runtime.promise, gone) }
+        runtimeWaiting.removeAll()
         for invocation in queue { actions.answer(invocation.caller, gone) }
         for invocation in inFlight.values { actions.answer(invocation.caller, gone) }
         queue.removeAll()
@@ -266,6 +289,8 @@ final class LocalLambdaHandler: ChannelInboundHandler {
 
     let state: NIOLockedValueBox<LocalLambdaState>
     let invocationEndpoint: String
+    /// The most the trace, tenant and request id headers given to `/invoke` may hold together.
+    static let maxForwardedHeaderBytes = 16 * 1024
     let quirks: LocalLambdaServer.Quirks
 
     init(state: NIOLockedValueBox<LocalLambdaState>, invocationEndpoint: String, quirks: LocalLambdaServer.Quirks) {
@@ -283,7 +308,7 @@ final class LocalLambdaHandler: ChannelInboundHandler {
             let (handler, context) = loopBound.value
             handler.write(response, keepAlive: keepAlive, context: context)
         }
-        route(request, promise: promise)
+        route(request, promise: promise, connection: ObjectIdentifier(context.channel))
     }
 
     private func write(_ response: LocalResponse, keepAlive: Bool, context: ChannelHandlerContext) {
@@ -303,7 +328,9 @@ final class LocalLambdaHandler: ChannelInboundHandler {
         }
     }
 
-    private func route(_ request: NIOHTTPServerRequestFull, promise: EventLoopPromise<LocalResponse>) {
+    private func route(
+        _ request: NIOHTTPServerRequestFull, promise: EventLoopPromise<LocalResponse>, connection: ObjectIdentifier
+    ) {
         let uri = request.head.uri
         let path: Substring
         if let apiStart = uri.firstRange(of: "/2018-06-01/") ?? uri.firstRange(of: "/2020-01-01/") {
@@ -328,7 +355,14 @@ final class LocalLambdaHandler: ChannelInboundHandler {
         switch (method, pathOnly) {
         case (.POST, invocationEndpoint):
             let traceHeader = request.head.headers.first(name: "X-Amzn-Trace-Id")
+            let tenantID = request.head.headers.first(name: "X-Amz-Tenant-Id")
             let chosenID = request.head.headers.first(name: "Lambda-Runtime-Aws-Request-Id")
+            // The runtime's client reads at most 80 KiB of headers with `next`: refuse what it could not receive.
+            let headerBytes = (traceHeader?.utf8.count ?? 0) + (tenantID?.utf8.count ?? 0) + (chosenID?.utf8.count ?? 0)
+            guard headerBytes <= Self.maxForwardedHeaderBytes else {
+                reply(.badRequest, #"{"errorMessage":"trace, tenant and request id headers are over 16 KiB"}"#)
+                return
+            }
             state.withLockedValue { state in
                 if let initError = state.initError {
                     actions.answer(promise, LocalResponse(status: .internalServerError, headers: [("Content-Type", "application/json")], body: initError))
@@ -340,7 +374,7 @@ final class LocalLambdaHandler: ChannelInboundHandler {
                     ?? "Root=1-\(String(currentTimeMs() / 1000, radix: 16))-\(hex.prefix(24));Parent=\(hex.suffix(16));Sampled=0"
                 state.queue.append(LocalLambdaState.Invocation(
                     requestID: id, body: body, deadlineMs: currentTimeMs() + state.timeoutMs,
-                    traceHeader: trace, caller: promise))
+                    traceHeader: trace, tenantID: tenantID, caller: promise))
                 state.pump(&actions)
             }
 
@@ -355,8 +389,12 @@ final class LocalLambdaHandler: ChannelInboundHandler {
                     reply(.internalServerError, #"{"errorMessage":"try again"}"#)
                     return
                 }
-                state.runtimeWaiting?.fail(ChannelError.alreadyClosed)
-                state.runtimeWaiting = promise
+                // On demand one runtime worker waits at a time: a new `next` replaces the last one.
+                if !state.isManagedInstances {
+                    for stale in state.runtimeWaiting { stale.promise.fail(ChannelError.alreadyClosed) }
+                    state.runtimeWaiting.removeAll()
+                }
+                state.runtimeWaiting.append(LocalLambdaState.RuntimeWaiter(promise: promise, connection: connection))
                 state.pump(&actions)
             }
 
@@ -398,6 +436,12 @@ final class LocalLambdaHandler: ChannelInboundHandler {
             var wantsInvoke = false
             if let parsed = try? JSONValue(parsing: body), let events = parsed["events"]?.arrayValue {
                 wantsInvoke = events.contains { $0.stringValue == "INVOKE" }
+            }
+            if wantsInvoke && state.withLockedValue({ $0.isManagedInstances }) {
+                reply(
+                    .forbidden,
+                    #"{"errorMessage":"extensions cannot subscribe to INVOKE events on Lambda Managed Instances","errorType":"Extension.InvalidEventType"}"#)
+                return
             }
             let id = state.withLockedValue { state in
                 let id = state.newID()
@@ -443,6 +487,9 @@ final class LocalLambdaHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
+        // A runtime worker that went away no longer waits for an invocation.
+        let connection = ObjectIdentifier(context.channel)
+        state.withLockedValue { state in state.runtimeWaiting.removeAll { $0.connection == connection } }
         context.fireChannelInactive()
     }
 }
