@@ -54,22 +54,32 @@ struct LocalLambda {
         timeoutMs: UInt64 = 60_000,
         eventDelayMs: Int64 = 0,
         traced: Bool = true,
+        managedInstances maxConcurrency: Int? = nil,
         handler: Base
     ) async throws -> LocalLambda where Base: Sendable {
         await RuntimeTurns.shared.acquire()
         let server = try await LocalLambdaServer.start(
-            port: 0, functionName: "test-fn", timeoutMs: timeoutMs, quirks: quirks, extensionEventDelayMs: eventDelayMs)
+            port: 0, functionName: "test-fn", timeoutMs: timeoutMs, quirks: quirks,
+            maxConcurrency: maxConcurrency ?? 1, extensionEventDelayMs: eventDelayMs)
         setenv("AWS_LAMBDA_RUNTIME_API", server.runtimeAPI, 1)
+        setenv("AWS_LAMBDA_MAX_CONCURRENCY", String(maxConcurrency ?? 1), 1)
         let exporter = InMemorySpanExporter()
         var values = extra
         values["AWS_LAMBDA_RUNTIME_API"] = server.runtimeAPI
         values["AWS_LAMBDA_FUNCTION_NAME"] = values["AWS_LAMBDA_FUNCTION_NAME"] ?? "test-fn"
+        if maxConcurrency != nil {
+            values["AWS_LAMBDA_INITIALIZATION_TYPE"] = "lambda-managed-instances"
+            values["AWS_LAMBDA_MAX_CONCURRENCY"] = String(maxConcurrency ?? 1)
+        }
         let telemetry = await LambdaTelemetry.make(
             configuration: configuration,
             plugins: plugins + [InMemoryExporterPlugin(exporter: exporter)] + .defaults,
             environment: OtelEnvironment(values))
         let runRuntime: @Sendable () async throws -> Void
-        if traced {
+        if maxConcurrency != nil {
+            let runtime = LambdaManagedRuntime(telemetry: telemetry, name: "test-handler", handler: handler)
+            runRuntime = { try await runtime.run() }
+        } else if traced {
             let runtime = LambdaRuntime(telemetry: telemetry, name: "test-handler", handler: handler)
             runRuntime = { try await runtime.run() }
         } else {

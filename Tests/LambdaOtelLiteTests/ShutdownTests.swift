@@ -18,8 +18,12 @@ struct ShutdownTests {
         return bundle.appendingPathComponent("hello-lambda").path
     }
 
-    func runChild(mode: String, work: (LocalInvoker) async throws -> Void) async throws -> (status: Int32, spans: [DecodedSpan]) {
-        let server = try await LocalLambdaServer.start(port: 0, functionName: "hello-lambda")
+    func runChild(
+        mode: String, environment extra: [String: String] = [:], maxConcurrency: Int = 1,
+        work: (LocalLambdaServer) async throws -> Void
+    ) async throws -> (status: Int32, spans: [DecodedSpan]) {
+        let server = try await LocalLambdaServer.start(
+            port: 0, functionName: "hello-lambda", maxConcurrency: maxConcurrency)
         defer { Task { await server.shutdown() } }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: Self.helloLambdaPath)
@@ -28,14 +32,14 @@ struct ShutdownTests {
             "LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE": mode,
             "AWS_LAMBDA_FUNCTION_NAME": "hello-lambda",
             "PATH": "/usr/bin:/bin",
-        ]
+        ].merging(extra) { _, new in new }
         let stdout = Pipe()
         process.standardOutput = stdout
         process.standardError = FileHandle.nullDevice
         try process.run()
         // Init is done once the function's extension registered and waits for events.
         #expect(await eventually(10) { server.registeredExtensionCount == 1 })
-        try await work(LocalInvoker(server: server))
+        try await work(server)
         kill(process.processIdentifier, SIGTERM)
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
@@ -47,7 +51,8 @@ struct ShutdownTests {
     }
 
     @Test func finalizeModeFlushesQueuedSpansOnSIGTERM() async throws {
-        let (status, spans) = try await runChild(mode: "finalize") { invoker in
+        let (status, spans) = try await runChild(mode: "finalize") { server in
+            let invoker = LocalInvoker(server: server)
             for _ in 0..<3 {
                 let (code, _) = try await invoker.invoke(Array(#"{"rawPath":"/orders/7"}"#.utf8))
                 #expect(code == 200)
@@ -67,7 +72,8 @@ struct ShutdownTests {
     }
 
     @Test func asyncModeFlushesSpansOfAnUnfinishedInvocationOnSIGTERM() async throws {
-        let (status, spans) = try await runChild(mode: "async") { invoker in
+        let (status, spans) = try await runChild(mode: "async") { server in
+            let invoker = LocalInvoker(server: server)
             let (code, _) = try await invoker.invoke(Array(#"{"rawPath":"/orders/1"}"#.utf8))
             #expect(code == 200)
             // This one never finishes: its first span has ended and waits in the buffer when SIGTERM comes.
@@ -78,6 +84,34 @@ struct ShutdownTests {
         #expect(status == 0)
         #expect(spans.filter { $0.name == "hello-lambda" }.count == 1)
         #expect(spans.contains { $0.name == "before the wait" })
+    }
+
+    @Test func onManagedInstancesSIGTERMExportsWhatTheBackgroundExporterHasNotSentYet() async throws {
+        let invocations = 8
+        let (status, spans) = try await runChild(
+            mode: "async",
+            environment: [
+                "AWS_LAMBDA_INITIALIZATION_TYPE": "lambda-managed-instances", "AWS_LAMBDA_MAX_CONCURRENCY": "4",
+                // A long interval, so that spans still wait in the queue when SIGTERM comes.
+                "LAMBDA_SPAN_PROCESSOR_EXPORT_INTERVAL_MS": "1000",
+            ],
+            maxConcurrency: 4
+        ) { server in
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for i in 0..<invocations {
+                    group.addTask {
+                        try await LocalInvoker(server: server).invoke(Array(#"{"rawPath":"/orders/\#(i)"}"#.utf8)).status
+                    }
+                }
+                for try await code in group { #expect(code == 200) }
+            }
+            #expect(server.peakConcurrentInvocations > 1)
+        }
+        #expect(status == 0)
+        // Every invocation's 4 spans, and no init span on Managed Instances.
+        #expect(spans.count == invocations * 4)
+        #expect(spans.filter { $0.name == "hello-lambda" }.count == invocations)
+        #expect(Set(spans.map(\.spanID)).count == invocations * 4)
     }
 
     @Test func aBrokenStdoutPipeDoesNotKillTheFunction() async throws {
