@@ -144,6 +144,17 @@ let package = Package(
             ],
             path: "Examples/HelloLambda"
         ),
+        // The README's function.
+        .executableTarget(
+            name: "QuickStart",
+            dependencies: [
+                "LambdaOtelLite",
+                .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
+                .product(name: "AWSLambdaEvents", package: "swift-aws-lambda-events"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            path: "Examples/QuickStart"
+        ),
         // The floor: the same kind of function with no telemetry (size check, benchmarks).
         .executableTarget(
             name: "BareLambda",

@@ -8,6 +8,9 @@ let package = Package(
     dependencies: [
         .package(name: "swift-lambda-otel-lite", path: "../"),
         .package(url: "https://github.com/ordo-one/benchmark.git", from: "1.38.1", traits: ["MallocInterposer"]),
+        .package(url: "https://github.com/awslabs/swift-aws-lambda-runtime.git", from: "2.9.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
     ],
     targets: [
         // zlib on its own, for the floor: what any implementation pays to gzip the same bytes.
@@ -17,6 +20,10 @@ let package = Package(
             dependencies: [
                 .product(name: "Benchmark", package: "benchmark"),
                 .product(name: "LambdaOtelLite", package: "swift-lambda-otel-lite"),
+                .product(name: "OtelHostTesting", package: "swift-lambda-otel-lite"),
+                .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
                 "CZlibFloor",
             ],
             path: "Benchmarks/LambdaOtelLiteBenchmarks",

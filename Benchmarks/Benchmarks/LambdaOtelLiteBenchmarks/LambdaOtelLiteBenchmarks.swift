@@ -3,7 +3,11 @@
 
 import Benchmark
 import CZlibFloor
+import AWSLambdaRuntime
 import LambdaOtelLite
+import Logging
+import NIOCore
+import OtelHostTesting
 
 #if canImport(Glibc)
 import Glibc
@@ -149,41 +153,28 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // (c) invocation overhead on the API Gateway v2 sample event: bare handler vs the traced handler, with
-    // the sync-mode one-span flush and without it.
+    // (c) invocation overhead on the API Gateway v2 sample event: the bare handler vs the same handler traced by
+    // `TracedHandler`, called as the runtime calls it, with the sync-mode one-span flush and without it.
     let event = Array(apiGatewayV2Event.utf8)
-    let context = InvocationContext(
-        requestID: "8476a536-e9f4-11e8-9739-2dfe598c3fcd", deadlineMs: UInt64.max / 2,
-        invokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:peer-swift-fn")
-    let bare: @Sendable (InvocationRequest<[UInt8]>) async throws -> [String: String] = { _ in
-        ["statusCode": "200", "body": "ok"]
-    }
-    struct Response: HTTPStatusReporting, Sendable {
-        var statusCode: Int
-        var body: String
-        var httpStatusCode: Int? { statusCode }
-    }
-    let bareTyped: @Sendable (InvocationRequest<[UInt8]>) async throws -> Response = { _ in
-        Response(statusCode: 200, body: "ok")
-    }
+    let eventBuffer = ByteBuffer(bytes: event)
+    let response = ByteBuffer(string: #"{"statusCode":200,"body":"ok"}"#)
+    let bare = StreamingClosureHandler { _, writer, _ in try await writer.writeAndFinish(response) }
+    let writer = DiscardingWriter()
 
     Benchmark("handler: bare", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        let request = InvocationRequest(event: event, rawEvent: event, context: context)
+        let handler = bare
         for _ in benchmark.scaledIterations {
-            blackHole(try await bareTyped(request))
+            try await handler.handle(eventBuffer, responseWriter: writer, context: benchContext())
         }
     }
-    _ = bare
 
     Benchmark("handler: traced, sync mode (with the 1-span flush)", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        let exporter = StdoutExporterPlugin.devNull
         let telemetry = await LambdaTelemetry.make(
-            configuration: OtelConfiguration(exporter: "devnull"), plugins: [exporter] + .defaults,
+            configuration: OtelConfiguration(exporter: "devnull"), plugins: [StdoutExporterPlugin.devNull] + .defaults,
             environment: OtelEnvironment(lambdaEnvironment))
-        let middleware = OtelTracingMiddleware<[UInt8], Response>(telemetry: telemetry, name: "bench")
-        let request = InvocationRequest(event: event, rawEvent: event, context: context)
+        var handler = TracedHandler(bare, telemetry: telemetry, name: "bench")
         for _ in benchmark.scaledIterations {
-            blackHole(try await middleware.handle(request, next: bareTyped))
+            try await handler.handle(eventBuffer, responseWriter: writer, context: benchContext())
         }
     }
 
@@ -193,11 +184,10 @@ let benchmarks: @Sendable () -> Void = {
         let telemetry = await LambdaTelemetry.make(
             configuration: OtelConfiguration(spanProcessors: [processor], processingMode: ProcessingModeName("bench-none")),
             plugins: [noFlush] + .defaults, environment: OtelEnvironment(lambdaEnvironment))
-        let middleware = OtelTracingMiddleware<[UInt8], Response>(telemetry: telemetry, name: "bench")
-        let request = InvocationRequest(event: event, rawEvent: event, context: context)
+        var handler = TracedHandler(bare, telemetry: telemetry, name: "bench")
         var n = 0
         for _ in benchmark.scaledIterations {
-            blackHole(try await middleware.handle(request, next: bareTyped))
+            try await handler.handle(eventBuffer, responseWriter: writer, context: benchContext())
             n += 1
             if n % 50_000 == 0 {
                 benchmark.stopMeasurement()
@@ -221,14 +211,14 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
-    // Async mode, through the local server over real HTTP: the latency the caller sees with 100 spans per
-    // invocation, against the same handler with no telemetry. One invocation per sample, so the percentiles
+    // Through the emulator over real HTTP, on swift-aws-lambda-runtime: the latency the caller sees with 100 spans
+    // per invocation, against the same function with no telemetry. One invocation per sample, so the percentiles
     // are per invocation.
     for mode in ["none", "async", "sync"] {
         let name = mode == "none"
             ? "async mode: invocation with 100 spans, no telemetry"
             : mode == "async" ? "async mode: invocation with 100 spans, traced" : "sync mode: invocation with 100 spans, traced"
-        let rig = AsyncRig()
+        let rig = RuntimeRig()
         Benchmark(
             name,
             configuration: .init(metrics: [.wallClock, .mallocCountTotal], warmupIterations: 50, maxDuration: .seconds(5), maxIterations: 5000),
@@ -238,59 +228,119 @@ let benchmarks: @Sendable () -> Void = {
                     blackHole(try await invoker.invoke(event))
                 }
             },
-            setup: { try await rig.start(mode: mode, event: event) },
+            setup: { try await rig.start(mode: mode, workers: nil) },
             teardown: { await rig.stop() }
         )
     }
+
+    // Lambda Managed Instances: 64 invocations sent at once to 1 or 8 runtime workers, with no telemetry, the
+    // background exporter (`async` there) and `sync`. Throughput is 64 over the wall clock of a sample.
+    for workers in [1, 8] {
+        for mode in ["none", "async", "sync"] {
+            let rig = RuntimeRig()
+            Benchmark(
+                "managed instances: 64 invocations, \(workers) worker\(workers == 1 ? "" : "s"), \(mode == "none" ? "no telemetry" : mode)",
+                configuration: .init(metrics: [.wallClock], warmupIterations: 3, maxDuration: .seconds(5), maxIterations: 200),
+                closure: { benchmark in
+                    guard let server = rig.server else { return }
+                    for _ in benchmark.scaledIterations {
+                        try await withThrowingTaskGroup(of: Void.self) { group in
+                            for _ in 0..<64 {
+                                group.addTask { _ = try await LocalInvoker(server: server).invoke(event) }
+                            }
+                            try await group.waitForAll()
+                        }
+                    }
+                },
+                setup: { try await rig.start(mode: mode, workers: workers) },
+                teardown: { await rig.stop() }
+            )
+        }
+    }
 }
 
-/// A local server and a runtime for the end-to-end latency figures (async or sync mode, or no telemetry).
-final class AsyncRig: @unchecked Sendable {
+/// Writes nothing: the response goes nowhere, as in the handler figures.
+struct DiscardingWriter: LambdaResponseStreamWriter {
+    func write(_ buffer: ByteBuffer, hasCustomHeaders: Bool) async throws { blackHole(buffer.readableBytes) }
+    func finish() async throws {}
+    func writeAndFinish(_ buffer: ByteBuffer) async throws { blackHole(buffer.readableBytes) }
+}
+
+/// The context of one benchmark invocation.
+func benchContext() -> LambdaContext {
+    LambdaContext(
+        requestID: "8476a536-e9f4-11e8-9739-2dfe598c3fcd", traceID: "", tenantID: nil,
+        invokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:peer-swift-fn",
+        deadline: .init(millisecondsSinceEpoch: Int64.max / 2), logger: benchLogger)
+}
+
+let benchLogger = Logger(label: "bench")
+
+/// The emulator and a function on swift-aws-lambda-runtime, traced or not, with one worker (`LambdaRuntime`) or
+/// several (`LambdaManagedRuntime`).
+final class RuntimeRig: @unchecked Sendable {
     // Set in setup and cleared in teardown, which the benchmark runner calls before and after the samples;
     // never touched concurrently.
     var server: LocalLambdaServer?
-    var runtime: Task<Void, any Error>?
+    var task: Task<Void, any Error>?
     var invoker: LocalInvoker?
 
-    func start(mode: String, event: [UInt8]) async throws {
+    func start(mode: String, workers: Int?) async throws {
         let traced = mode != "none"
-        let server = try await LocalLambdaServer.start(port: 0, functionName: "bench")
+        let server = try await LocalLambdaServer.start(port: 0, functionName: "bench", maxConcurrency: workers ?? 1)
+        setenv("AWS_LAMBDA_RUNTIME_API", server.runtimeAPI, 1)
+        setenv("AWS_LAMBDA_MAX_CONCURRENCY", String(workers ?? 1), 1)
         var values = lambdaEnvironment
         values["AWS_LAMBDA_RUNTIME_API"] = server.runtimeAPI
-        values["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = traced ? mode : "async"
-        let env = OtelEnvironment(values)
-        let telemetry: LambdaTelemetry? = traced
-            ? await LambdaTelemetry.make(
-                configuration: OtelConfiguration(exporter: "devnull"),
-                plugins: [StdoutExporterPlugin.devNull] + .defaults, environment: env)
-            : nil
-        let tracer: any Tracer = telemetry?.tracer ?? NoOpTracer()
-        runtime = Task {
-            try await withTracer(tracer) {
-                try await LambdaRuntime.run(telemetry: telemetry, environment: env) { (_: [UInt8], _: InvocationContext) in
-                    for i in 0..<100 {
-                        withSpan("work-\(i % 10)") { span in span.attributes["i"] = i }
-                    }
-                    return Array(#"{"statusCode":200}"#.utf8)
-                }
+        values["LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE"] = traced ? mode : "sync"
+        if workers != nil { values["AWS_LAMBDA_INITIALIZATION_TYPE"] = "lambda-managed-instances" }
+        let telemetry = await LambdaTelemetry.make(
+            configuration: OtelConfiguration(exporter: "devnull"),
+            plugins: [StdoutExporterPlugin.devNull] + .defaults, environment: OtelEnvironment(values))
+        let work = StreamingClosureHandler { _, writer, _ in
+            for i in 0..<100 {
+                withSpan("work-\(i % 10)") { span in span.attributes["i"] = i }
             }
+            try await writer.writeAndFinish(ByteBuffer(string: #"{"statusCode":200}"#))
         }
+        let run: @Sendable () async throws -> Void
+        switch (traced, workers) {
+        case (false, nil):
+            let runtime = LambdaRuntime(handler: work)
+            run = { try await runtime.run() }
+        case (false, .some):
+            let runtime = LambdaManagedRuntime(handler: work)
+            run = { try await runtime.run() }
+        case (true, nil):
+            let runtime = LambdaRuntime(telemetry: telemetry, handler: work)
+            run = { try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await runtime.run() }
+                group.addTask { try await telemetry.run() }
+            } }
+        case (true, .some):
+            let runtime = LambdaManagedRuntime(telemetry: telemetry, handler: work)
+            run = { try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await runtime.run() }
+                group.addTask { try await telemetry.run() }
+            } }
+        }
+        let tracer: any Tracer = traced ? telemetry.tracer : NoOpTracer()
+        task = Task { try await withTracer(tracer) { try await run() } }
         let invoker = LocalInvoker(server: server)
-        _ = try await invoker.invoke(event)
+        _ = try await invoker.invoke(Array("{}".utf8))
         self.server = server
         self.invoker = invoker
     }
 
     func stop() async {
-        runtime?.cancel()
+        task?.cancel()
+        _ = await task?.result
         await server?.shutdown()
-        _ = await runtime?.result
         server = nil
         invoker = nil
-        runtime = nil
+        task = nil
     }
 }
-
 /// A processing mode whose completion does nothing, like the peer's finalize-mode "span only" figure.
 struct NoFlushMode: ProcessingMode {
     struct Completion: InvocationCompletion {
