@@ -1,4 +1,4 @@
-import OtelHost
+@testable import OtelHost
 import OtelHostTesting
 import Testing
 import W3CTraceContext
@@ -100,5 +100,30 @@ struct PropagationTests {
         #expect(await propagatorNames("bogus")(both) == w3c)
         #expect(await propagatorNames(nil, code: ["xray"])(both) == aws)
         #expect(await propagatorNames("tracecontext", code: ["xray"])(both) == w3c)
+    }
+}
+
+struct ProcessWideTraceHeaderTests {
+    static let processWide = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+    @Test func onDemandTheProcessWideHeaderIsTheLastSource() {
+        let propagator = XRayLambdaPropagator(readsEnvironment: true) { Self.processWide }
+        let parent = propagator.extract(from: EventHeaders())
+        #expect(parent?.traceID.description == "5759e988bd862e3fe1be46a994272793")
+    }
+
+    @Test func onManagedInstancesItNeverSpeaksForAnInvocation() {
+        let propagator = XRayLambdaPropagator(readsEnvironment: false) { Self.processWide }
+        #expect(propagator.extract(from: EventHeaders()) == nil)
+    }
+
+    @Test func theRegisteredPropagatorFollowsTheEnvironment() async {
+        let managed = await LambdaTelemetry.make(
+            plugins: [],
+            environment: OtelEnvironment(["AWS_LAMBDA_INITIALIZATION_TYPE": "lambda-managed-instances"]))
+        #expect(managed.settings.isManagedInstances)
+        let registered = managed.registry.propagator(named: "xray-lambda") as? XRayLambdaPropagator
+        #expect(registered != nil)
+        #expect(registered?.readsProcessEnvironment == false)
     }
 }

@@ -105,12 +105,21 @@ public struct XRayPropagator: TracePropagator {
 public struct XRayLambdaPropagator: TracePropagator {
     private let xray = XRayPropagator()
     private let readsEnvironment: Bool
+    private let environmentTraceHeader: @Sendable () -> String?
 
     /// Creates the propagator.
     ///
     /// - Parameter readsEnvironment: Whether `_X_AMZN_TRACE_ID` is the last source; `false` on Managed Instances.
     public init(readsEnvironment: Bool = true) {
+        self.init(readsEnvironment: readsEnvironment, environmentTraceHeader: Self.processTraceHeader)
+    }
+
+    /// Whether `_X_AMZN_TRACE_ID` is read.
+    var readsProcessEnvironment: Bool { readsEnvironment }
+
+    init(readsEnvironment: Bool, environmentTraceHeader: @escaping @Sendable () -> String?) {
         self.readsEnvironment = readsEnvironment
+        self.environmentTraceHeader = environmentTraceHeader
     }
 
     /// The carrier's X-Ray context, else the Lambda trace header's, skipping sources that say `Sampled=0`.
@@ -120,7 +129,7 @@ public struct XRayLambdaPropagator: TracePropagator {
             return XRayPropagator.parent(fromRuntime)
         }
         guard readsEnvironment else { return nil }
-        return Self.environmentTraceHeader().flatMap(XRayPropagator.parent)
+        return environmentTraceHeader().flatMap(XRayPropagator.parent)
     }
 
     /// Writes `X-Amzn-Trace-Id`.
@@ -128,7 +137,7 @@ public struct XRayLambdaPropagator: TracePropagator {
         xray.inject(context, into: &carrier)
     }
 
-    private static func environmentTraceHeader() -> String? {
+    private static func processTraceHeader() -> String? {
         guard let raw = getenv("_X_AMZN_TRACE_ID") else { return nil }
         return String(cString: raw)
     }
