@@ -87,6 +87,7 @@ extension LambdaTelemetry {
             parentContext.otelSpanContext = parent
         }
         let span = tracer.startSpan(extracted.spanName ?? defaultName, context: parentContext, ofKind: extracted.kind)
+        span.isInvocationSpan = true
         if span.isRecording {
             let coldStart = consumeColdStart()
             span.attributes.merge(extracted.attributes)
