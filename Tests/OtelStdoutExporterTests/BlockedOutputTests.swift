@@ -1,0 +1,276 @@
+import Logging
+import NIOConcurrencyHelpers
+import OtelHost
+import OtelHostTesting
+import OtelStdoutExporter
+import OtlpStdoutDecoding
+import Testing
+import Tracing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The library's warnings that contain `text`, seen while this object lives.
+final class ExporterWarnings: Sendable {
+    private let messages = NIOLockedValueBox<[String]>([])
+    private let token: UInt64
+
+    init(containing text: String) {
+        let messages = self.messages
+        token = Diagnostics.addObserver { level, message in
+            if level >= .warning && message.contains(text) { messages.withLockedValue { $0.append(message) } }
+        }
+    }
+
+    deinit { Diagnostics.removeObserver(token) }
+
+    var lines: [String] { messages.withLockedValue { $0 } }
+}
+
+/// A pipe whose reader reads only when told to.
+final class StalledPipe {
+    let readEnd: Int32
+    let writeEnd: Int32
+
+    init() {
+        var fds: [Int32] = [0, 0]
+        precondition(pipe(&fds) == 0)
+        readEnd = fds[0]
+        writeEnd = fds[1]
+        _ = fcntl(readEnd, F_SETFL, fcntl(readEnd, F_GETFL) | O_NONBLOCK)
+    }
+
+    deinit {
+        close(readEnd)
+        close(writeEnd)
+    }
+
+    /// Fills the pipe to the last byte; the write end stays blocking, as a shared stdout is.
+    func fill() {
+        let flags = fcntl(writeEnd, F_GETFL)
+        _ = fcntl(writeEnd, F_SETFL, flags | O_NONBLOCK)
+        var newlines = [UInt8](repeating: 0x0A, count: 4096)
+        for size in [4096, 1] {
+            while newlines.withUnsafeBytes({ write(writeEnd, $0.baseAddress, size) }) > 0 {}
+        }
+        newlines.removeAll()
+        _ = fcntl(writeEnd, F_SETFL, flags)
+    }
+
+    /// Reads everything the pipe holds.
+    func drain() -> [UInt8] {
+        var out: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { read(readEnd, $0.baseAddress, $0.count) }
+            if n <= 0 { break }
+            out += buffer[0..<n]
+        }
+        return out
+    }
+}
+
+/// The non-empty lines of `bytes`.
+func lines(_ bytes: [UInt8]) -> [String] {
+    bytes.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
+}
+
+@Suite struct BlockedOutputTests {
+    func stdoutExporter(_ fd: Int32, timeoutMs: Int = 300) -> OtlpStdoutSpanExporter {
+        OtlpStdoutSpanExporter(
+            writeTimeoutMs: timeoutMs, output: FileDescriptorLineOutput(descriptor: fd), environment: OtelEnvironment())
+    }
+
+    @Test func aFullPipeCostsTheDeadlineThenTheLineIsDroppedAndCountedAndTheNextExportWorks() async throws {
+        let pipe = StalledPipe()
+        pipe.fill()
+        let e = stdoutExporter(pipe.writeEnd)
+        let warnings = ExporterWarnings(containing: "fd \(pipe.writeEnd) did not take the line")
+        let start = ContinuousClock.now
+        try await e.export([span("stuck")])
+        try await e.export([span("stuck-too")])
+        // Generous: far above the 300 ms deadline, far below "never".
+        #expect(start.duration(to: .now) < .seconds(20))
+        #expect(e.droppedLineCount == 2)
+        #expect(e.droppedSpanCount == 2)
+        #expect(warnings.lines.count == 1, "one warning for the episode")
+
+        #expect(lines(pipe.drain()).isEmpty, "only the filling newlines were in the pipe")
+        try await e.export([span("after-drain")])
+        let written = lines(pipe.drain())
+        #expect(written.count == 1)
+        #expect(try OtlpStdoutLine(decoding: try #require(written.first)).request.allSpans.map(\.span.name) == ["after-drain"])
+        #expect(e.droppedLineCount == 2)
+    }
+
+    @Test func aLineCutShortIsEndedSoTheNextLineStaysWhole() async throws {
+        let pipe = StalledPipe()
+        #expect(fcntl(pipe.writeEnd, 1031 /* F_SETPIPE_SZ */, 4096) >= 0)
+        // Incompressible attributes: a line several times the pipe's 4 KiB.
+        var noise = ""
+        var x: UInt64 = 0x9E37_79B9_7F4A_7C15
+        for _ in 0..<30000 {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17
+            noise += String(x % 36, radix: 36)
+        }
+        let e = stdoutExporter(pipe.writeEnd, timeoutMs: 200)
+        try await e.export([span("big", attributes: ["noise": .string(noise)])])
+        #expect(e.droppedLineCount == 1)
+        let fragment = pipe.drain()
+        #expect(!fragment.isEmpty && !fragment.contains(0x0A), "a part of the line, without its newline")
+        try await e.export([span("small")])
+        let rest = pipe.drain()
+        #expect(rest.first == 0x0A, "the fragment is ended first")
+        let written = lines(rest)
+        #expect(written.count == 1)
+        #expect(try OtlpStdoutLine(decoding: try #require(written.first)).request.allSpans.map(\.span.name) == ["small"])
+    }
+
+    @Test func concurrentExportsToAFullPipeAllReturn() async throws {
+        let pipe = StalledPipe()
+        pipe.fill()
+        let e = stdoutExporter(pipe.writeEnd)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for i in 0..<4 { group.addTask { try await e.export([span("concurrent-\(i)")]) } }
+            try await group.waitForAll()
+        }
+        #expect(e.droppedLineCount == 4)
+        _ = pipe.drain()
+        try await e.export([span("after")])
+        #expect(lines(pipe.drain()).count == 1)
+    }
+
+    @Test func aCancelledExportStopsWaiting() async throws {
+        let pipe = StalledPipe()
+        pipe.fill()
+        // A timeout no test would wait for: only the cancellation can end the wait.
+        let e = stdoutExporter(pipe.writeEnd, timeoutMs: 3_600_000)
+        let task = Task { try await e.export([span("cancelled")]) }
+        try await Task.sleep(for: .milliseconds(50))
+        task.cancel()
+        try await task.value
+        #expect(e.droppedLineCount == 1)
+    }
+}
+
+@Suite struct DescriptorAtStartTests {
+    @Test func aDescriptorClosedAtCreationIsNeverWrittenEvenWhenItsNumberIsReused() async throws {
+        var fds: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0)
+        let number = fds[1]
+        close(number)
+        let warnings = ExporterWarnings(containing: "fd \(number) is not open")
+        let output = FileDescriptorLineOutput(descriptor: number)
+        #expect(!output.isAvailable)
+        #expect(warnings.lines.count == 1)
+
+        // Something else now gets the number, as the event loop's descriptors did with a closed stdout.
+        var other: [Int32] = [0, 0]
+        #expect(pipe(&other) == 0)
+        if other[1] != number { _ = dup2(other[1], number) }
+        defer {
+            close(other[0])
+            close(other[1])
+            close(number)
+        }
+        let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
+        try await e.export([span("nowhere")])
+        #expect(e.droppedLineCount == 1)
+        _ = fcntl(other[0], F_SETFL, O_NONBLOCK)
+        var byte: UInt8 = 0
+        #expect(read(other[0], &byte, 1) < 0, "nothing reached the descriptor opened later")
+        #expect(warnings.lines.count == 1, "no warning per flush")
+    }
+
+    @Test func aDescriptorReplacedAfterCreationIsNotWritten() async throws {
+        var first: [Int32] = [0, 0], second: [Int32] = [0, 0]
+        #expect(pipe(&first) == 0 && pipe(&second) == 0)
+        defer { for fd in first + second { close(fd) } }
+        let output = FileDescriptorLineOutput(descriptor: first[1])
+        #expect(output.isAvailable)
+        #expect(dup2(second[1], first[1]) == first[1])
+        let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
+        try await e.export([span("replaced")])
+        #expect(e.droppedLineCount == 1)
+        _ = fcntl(second[0], F_SETFL, O_NONBLOCK)
+        var byte: UInt8 = 0
+        #expect(read(second[0], &byte, 1) < 0)
+    }
+}
+
+@Suite struct PipePathTests {
+    func tempPath() -> String { "/tmp/otel-lite-test-\(UInt64.random(in: 0...UInt64.max)).pipe" }
+
+    @Test func aRegularFileAtThePipePathIsLeftAloneWithOneWarning() async throws {
+        let path = tempPath()
+        let fd = open(path, O_CREAT | O_WRONLY, 0o600)
+        close(fd)
+        defer { unlink(path) }
+        let warnings = ExporterWarnings(containing: path)
+        let fallback = BufferLineOutput()
+        let e = OtlpStdoutSpanExporter(output: NamedPipeLineOutput(path: path, fallback: fallback), environment: OtelEnvironment())
+        for i in 0..<3 { try await e.export([span("line-\(i)")]) }
+        #expect(fallback.takeLines().count == 3)
+        var info = stat()
+        #expect(stat(path, &info) == 0 && info.st_size == 0, "nothing was written into the file")
+        #expect(warnings.lines.count == 1)
+        #expect(warnings.lines.first?.contains("not a FIFO") == true)
+    }
+
+    @Test func aFIFOWithoutReaderIsWaitedForOnceThenStdoutThenTriedAgainLater() async throws {
+        let path = tempPath()
+        #expect(mkfifo(path, 0o600) == 0)
+        defer { unlink(path) }
+        let warnings = ExporterWarnings(containing: path)
+        let fallback = BufferLineOutput()
+        let output = NamedPipeLineOutput(path: path, openTimeoutMs: 50, fallback: fallback)
+        let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
+        try await e.export([span("first")])
+        try await e.export([span("second")])
+        try await e.export([])
+        #expect(output.openAttempts == 1, "the wait for a reader happened once")
+        #expect(fallback.takeLines().count == 2)
+        #expect(warnings.lines.count == 1)
+
+        // After the first back-off (1 s) the pipe is tried again, and a reader that came meanwhile gets the line.
+        let reader = open(path, O_RDONLY | O_NONBLOCK)
+        defer { close(reader) }
+        try await Task.sleep(for: .milliseconds(1100))
+        try await e.export([span("through-the-pipe")])
+        #expect(output.openAttempts == 2)
+        #expect(fallback.takeLines().isEmpty)
+        var buffer = [UInt8](repeating: 0, count: 65536)
+        let n = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+        let written = lines(Array(buffer[0..<max(0, n)]))
+        #expect(try OtlpStdoutLine(decoding: try #require(written.first)).request.allSpans.map(\.span.name) == ["through-the-pipe"])
+    }
+}
+
+@Suite struct HeaderValidationTests {
+    @Test func headersThatAreNotHTTPFieldsAreSkippedWithAWarningNamingTheKey() async throws {
+        let tag = "k\(UInt32.random(in: 0...UInt32.max))"
+        let warnings = ExporterWarnings(containing: tag)
+        let env = [
+            "OTEL_EXPORTER_OTLP_HEADERS": "\(tag)-ok=fine value,\(tag)-del\u{7F}=1,\(tag)-esc\u{1B}[31m=2,\(tag)-ctl=va\u{01}lue,"
+                + "\(tag)-ключ=3,\(tag)-umlaut=grüß,\(tag) space=4",
+            "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "\(tag)-tab=a\tb,\(tag)-nl=x\u{0B}y",
+        ]
+        let e = OtlpStdoutSpanExporter(output: BufferLineOutput(), environment: OtelEnvironment(env))
+        #expect(e.headers == ["\(tag)-ok": "fine value", "\(tag)-tab": "a\tb"])
+        #expect(warnings.lines.count == 7, "\(warnings.lines)")
+        #expect(warnings.lines.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
+        #expect(warnings.lines.contains { $0.contains("OTEL_EXPORTER_OTLP_HEADERS") && $0.contains("\(tag)-del\\u{7f}") })
+        #expect(warnings.lines.contains { $0.contains("OTEL_EXPORTER_OTLP_TRACES_HEADERS") && $0.contains("\(tag)-nl") })
+    }
+
+    @Test func aLongBadKeyIsCutInTheWarning() {
+        let tag = "k\(UInt32.random(in: 0...UInt32.max))"
+        let warnings = ExporterWarnings(containing: tag)
+        _ = OtlpStdoutSpanExporter(
+            output: BufferLineOutput(),
+            environment: OtelEnvironment(["OTEL_EXPORTER_OTLP_HEADERS": "\(tag)\u{1B}\(String(repeating: "a", count: 10_000))=1"]))
+        #expect(warnings.lines.count == 1)
+        #expect((warnings.lines.first?.count ?? .max) < 300)
+    }
+}
