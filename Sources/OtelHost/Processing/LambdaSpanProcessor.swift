@@ -21,6 +21,8 @@ public final class LambdaSpanProcessor: SpanProcessor {
 
     /// Drop counts of traces whose invocation span has not ended yet; a few entries, so memory stays bounded.
     private static let pendingDropTraces = 16
+    /// How many of the newest queued spans are searched for the invocation span of a dropped child.
+    private static let searchedForInvocation = 16
 
     private struct Ring {
         var slots: [FinishedSpan?]
@@ -60,13 +62,15 @@ public final class LambdaSpanProcessor: SpanProcessor {
             return evicted
         }
 
-        /// Counts a dropped span against its trace: on its queued invocation span if there is one, else until the
-        /// invocation span ends.
+        /// Counts a dropped span against its trace: on its invocation span if it is among the newest queued spans,
+        /// else until the invocation span ends.
         mutating func recordDrop(of span: FinishedSpan) {
             droppedSinceFlush += 1
             totalDropped += 1
             let trace = span.context.traceID
-            for position in 0..<count {
+            // Only the newest spans are searched, so a flood of drops stays cheap; a child outliving its
+            // invocation span ends soon after it.
+            for position in stride(from: count - 1, through: max(0, count - LambdaSpanProcessor.searchedForInvocation), by: -1) {
                 let i = index(position)
                 guard var queued = slots[i], queued.isInvocationSpan, queued.context.traceID == trace else { continue }
                 var before: Int64 = 0
