@@ -34,6 +34,7 @@ final class StalledPipe {
     let writeEnd: Int32
 
     init() {
+        signal(SIGPIPE, SIG_IGN)
         var fds: [Int32] = [0, 0]
         precondition(pipe(&fds) == 0)
         readEnd = fds[0]
@@ -156,8 +157,9 @@ func lines(_ bytes: [UInt8]) -> [String] {
 
 @Suite struct DescriptorAtStartTests {
     @Test func aDescriptorClosedAtCreationIsNeverWrittenEvenWhenItsNumberIsReused() async throws {
-        var fds: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0)
+        signal(SIGPIPE, SIG_IGN)
+        var fds: [Int32] = [0, 0], other: [Int32] = [0, 0]
+        #expect(pipe(&fds) == 0 && pipe(&other) == 0)
         let number = fds[1]
         close(number)
         let warnings = ExporterWarnings(containing: "fd \(number) is not open")
@@ -166,14 +168,8 @@ func lines(_ bytes: [UInt8]) -> [String] {
         #expect(warnings.lines.count == 1)
 
         // Something else now gets the number, as the event loop's descriptors did with a closed stdout.
-        var other: [Int32] = [0, 0]
-        #expect(pipe(&other) == 0)
-        if other[1] != number { _ = dup2(other[1], number) }
-        defer {
-            close(other[0])
-            close(other[1])
-            close(number)
-        }
+        #expect(dup2(other[1], number) == number)
+        defer { for fd in [fds[0], number] + other { close(fd) } }
         let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
         try await e.export([span("nowhere")])
         #expect(e.droppedLineCount == 1)
