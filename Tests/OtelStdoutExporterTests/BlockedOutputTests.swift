@@ -77,7 +77,8 @@ func lines(_ bytes: [UInt8]) -> [String] {
     bytes.split(separator: 0x0A).map { String(decoding: $0, as: UTF8.self) }
 }
 
-@Suite struct BlockedOutputTests {
+/// Serialized: several tests hold the concurrency pool's threads in bounded waits on purpose.
+@Suite(.serialized) struct BlockedOutputTests {
     func stdoutExporter(_ fd: Int32, timeoutMs: Int = 300) -> OtlpStdoutSpanExporter {
         OtlpStdoutSpanExporter(
             writeTimeoutMs: timeoutMs, output: FileDescriptorLineOutput(descriptor: fd), environment: OtelEnvironment())
@@ -148,10 +149,46 @@ func lines(_ bytes: [UInt8]) -> [String] {
         // A timeout no test would wait for: only the cancellation can end the wait.
         let e = stdoutExporter(pipe.writeEnd, timeoutMs: 3_600_000)
         let task = Task { try await e.export([span("cancelled")]) }
-        try await Task.sleep(for: .milliseconds(50))
-        task.cancel()
+        // Cancelled from a thread of its own, as the flush deadline's event-loop timer does.
+        let canceller = startThread {
+            usleep(50_000)
+            task.cancel()
+            return []
+        }
         try await task.value
+        _ = canceller()
         #expect(e.droppedLineCount == 1)
+    }
+
+    @Test func anExportWaitingBehindAStuckWriteIsNotHeldByALock() async throws {
+        let pipe = StalledPipe()
+        pipe.fill()
+        let e = stdoutExporter(pipe.writeEnd, timeoutMs: 3_600_000)
+        let stuck = Task { try await e.export([span("stuck")]) }
+        try await Task.sleep(for: .milliseconds(50))
+        // This export waits for its turn; its flush deadline (the cancellation) must release it while the other
+        // write is still stuck. Both exports may hold the concurrency pool's threads, so the deadlines come from a
+        // thread of its own, as the flush deadline comes from an event-loop timer.
+        let waiting = Task { try await e.export([span("waiting")]) }
+        let waitingDone = NIOLockedValueBox(false)
+        let canceller = startThread {
+            usleep(100_000)
+            waiting.cancel()
+            var checks = 0
+            while !waitingDone.withLockedValue({ $0 }) && checks < 300 {
+                usleep(100_000)
+                checks += 1
+            }
+            let releasedFirst = waitingDone.withLockedValue { $0 }
+            stuck.cancel()
+            return [releasedFirst ? 1 : 0]
+        }
+        try await waiting.value
+        waitingDone.withLockedValue { $0 = true }
+        let releasedFirst = canceller()
+        try await stuck.value
+        #expect(releasedFirst == [1], "the waiting export returned while the other write was stuck")
+        #expect(e.droppedLineCount == 2)
     }
 }
 
