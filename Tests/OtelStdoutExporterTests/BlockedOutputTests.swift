@@ -192,13 +192,22 @@ func lines(_ bytes: [UInt8]) -> [String] {
     }
 }
 
+/// A closed descriptor number no other test gets: the tests below close and replace it on purpose.
+func unusedHighDescriptor() -> Int32 {
+    let limit = min(getdtablesize(), 1024)
+    while true {
+        let number = Int32.random(in: Int32(limit * 3 / 4)..<Int32(limit))
+        if fcntl(number, F_GETFD) < 0 { return number }
+    }
+}
+
 @Suite struct DescriptorAtStartTests {
     @Test func aDescriptorClosedAtCreationIsNeverWrittenEvenWhenItsNumberIsReused() async throws {
         signal(SIGPIPE, SIG_IGN)
-        var fds: [Int32] = [0, 0], other: [Int32] = [0, 0]
-        #expect(pipe(&fds) == 0 && pipe(&other) == 0)
-        let number = fds[1]
-        close(number)
+        // A number far above what the tests' own descriptors reach, so no test running in parallel is disturbed.
+        let number = unusedHighDescriptor()
+        var other: [Int32] = [0, 0]
+        #expect(pipe(&other) == 0)
         let warnings = ExporterWarnings(containing: "fd \(number) is not open")
         let output = FileDescriptorLineOutput(descriptor: number)
         #expect(!output.isAvailable)
@@ -206,7 +215,7 @@ func lines(_ bytes: [UInt8]) -> [String] {
 
         // Something else now gets the number, as the event loop's descriptors did with a closed stdout.
         #expect(dup2(other[1], number) == number)
-        defer { for fd in [fds[0], number] + other { close(fd) } }
+        defer { for fd in [number] + other { close(fd) } }
         let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
         try await e.export([span("nowhere")])
         #expect(e.droppedLineCount == 1)
@@ -219,10 +228,12 @@ func lines(_ bytes: [UInt8]) -> [String] {
     @Test func aDescriptorReplacedAfterCreationIsNotWritten() async throws {
         var first: [Int32] = [0, 0], second: [Int32] = [0, 0]
         #expect(pipe(&first) == 0 && pipe(&second) == 0)
-        defer { for fd in first + second { close(fd) } }
-        let output = FileDescriptorLineOutput(descriptor: first[1])
+        let number = unusedHighDescriptor()
+        #expect(dup2(first[1], number) == number)
+        defer { for fd in first + second + [number] { close(fd) } }
+        let output = FileDescriptorLineOutput(descriptor: number)
         #expect(output.isAvailable)
-        #expect(dup2(second[1], first[1]) == first[1])
+        #expect(dup2(second[1], number) == number)
         let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
         try await e.export([span("replaced")])
         #expect(e.droppedLineCount == 1)
