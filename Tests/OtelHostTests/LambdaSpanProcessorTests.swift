@@ -110,32 +110,6 @@ struct InvocationSpanIsKeptTests {
         #expect(warnings.lines.count == 3)
         #expect(exporter.batches.filter { !$0.isEmpty }.allSatisfy { droppedCount($0.last) == 296 || $0.count == 1 })
     }
-
-    /// Invocations of 4 spans (the invocation span and 3 children) through a queue of 2: every invocation span is
-    /// exported, with its drop count, and nothing is lost unaccounted.
-    @Test func everyInvocationSpanOfAnOverflowingQueueIsExported() async throws {
-        let exporter = InMemorySpanExporter()
-        let telemetry = await LambdaTelemetry.make(
-            configuration: OtelConfiguration(queueSize: 2, exporter: "memory"),
-            plugins: [InMemoryExporterPlugin(exporter: exporter)],
-            environment: OtelEnvironment())
-        let invocations = 5, spansPerInvocation = 4
-        for _ in 0..<invocations {
-            try await runInvocation(telemetry, children: spansPerInvocation - 1)
-        }
-        let batches = exporter.batches.filter { !$0.isEmpty }
-        #expect(batches.count == invocations)
-        var dropped: Int64 = 0
-        for batch in batches {
-            let invocation = batch.filter(\.isInvocationSpan)
-            #expect(invocation.count == 1)
-            #expect(invocation.first?.attributes.get("faas.invocation_id") != nil)
-            let count = try #require(droppedCount(invocation.first))
-            #expect(Int(count) == spansPerInvocation - batch.count)
-            dropped += count
-        }
-        #expect(exporter.spans.count + Int(dropped) == invocations * spansPerInvocation)
-    }
 }
 
 struct LambdaSpanProcessorTests {
