@@ -314,14 +314,15 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
             return
         }
         guard failure.reason != .other else { throw failure }
+        // Unavailable output was reported once when it was found; a timeout is reported once per episode.
+        let isTimeout = failure.reason == .timedOut
         let (warn, lines, spans) = writes.withLockedValue { state in
             state.droppedLines += 1
             state.droppedSpans += spanCount
-            defer { state.warned = true }
-            return (!state.warned, state.droppedLines, state.droppedSpans)
+            defer { if isTimeout { state.warned = true } }
+            return (isTimeout && !state.warned, state.droppedLines, state.droppedSpans)
         }
-        // Unavailable output was reported once when it was found; a timeout is reported once per episode.
-        if warn && failure.reason == .timedOut {
+        if warn {
             Diagnostics.warn(
                 "\(failure.message) (waited up to \(writeTimeoutMs) ms); dropping the line with \(spanCount) spans "
                     + "(\(lines) lines, \(spans) spans dropped so far); further drops are counted until a line goes through")
