@@ -1,3 +1,5 @@
+import Logging
+import NIOConcurrencyHelpers
 import OtelHost
 import OtelHostTesting
 import Testing
@@ -13,6 +15,101 @@ func makeSpan(name: String = "span", sampled: Bool = true) -> FinishedSpan {
         startTimeUnixNano: 1,
         endTimeUnixNano: 2,
         resource: OtelResource(attributes: [:]))
+}
+
+/// A span of one trace; `invocation` marks it as the host marks an invocation span.
+func makeSpan(_ name: String, trace: TraceID, invocation: Bool = false) -> FinishedSpan {
+    var span = FinishedSpan(
+        context: OtelSpanContext(traceID: trace, spanID: SpanID.random(), flags: .sampled),
+        name: name,
+        startTimeUnixNano: 1,
+        endTimeUnixNano: 2,
+        resource: OtelResource(attributes: [:]))
+    span.isInvocationSpan = invocation
+    return span
+}
+
+/// The library's warnings that contain `token`, seen while this object lives (other tests may log at the same
+/// time; the token keeps them apart).
+final class WarningCapture: Sendable {
+    private let messages = NIOLockedValueBox<[String]>([])
+    private let token: UInt64
+
+    init(containing text: String) {
+        let messages = self.messages
+        token = Diagnostics.addObserver { level, message in
+            if level >= .warning && message.contains(text) { messages.withLockedValue { $0.append(message) } }
+        }
+    }
+
+    deinit { Diagnostics.removeObserver(token) }
+
+    var lines: [String] { messages.withLockedValue { $0 } }
+}
+
+func droppedCount(_ span: FinishedSpan?) -> Int64? {
+    guard case .int64(let n)? = span?.attributes.get(LambdaSpanProcessor.droppedSpansAttribute) else { return nil }
+    return n
+}
+
+struct InvocationSpanIsKeptTests {
+    @Test func theInvocationSpanTakesTheSlotOfTheNewestChildAndCarriesTheCount() async throws {
+        let exporter = InMemorySpanExporter()
+        let processor = LambdaSpanProcessor(exporter: exporter, maxQueueSize: 2, environment: OtelEnvironment())
+        let trace = TraceID.random()
+        processor.onEnd(makeSpan("a", trace: trace))
+        processor.onEnd(makeSpan("b", trace: trace))
+        processor.onEnd(makeSpan("c", trace: trace))
+        processor.onEnd(makeSpan("invocation", trace: trace, invocation: true))
+        #expect(processor.queuedSpanCount == 2)
+        #expect(processor.totalDroppedSpans == 2)
+        try await processor.forceFlush()
+        #expect(exporter.spans.map(\.name) == ["a", "invocation"])
+        #expect(droppedCount(exporter.spans.last) == 2)
+        #expect(droppedCount(exporter.spans.first) == nil)
+    }
+
+    @Test func aChildDroppedAfterItsInvocationSpanIsQueuedIsCountedOnIt() async throws {
+        let exporter = InMemorySpanExporter()
+        let processor = LambdaSpanProcessor(exporter: exporter, maxQueueSize: 1, environment: OtelEnvironment())
+        let trace = TraceID.random()
+        processor.onEnd(makeSpan("invocation", trace: trace, invocation: true))
+        processor.onEnd(makeSpan("late-child", trace: trace))
+        processor.onEnd(makeSpan("later-child", trace: trace))
+        try await processor.forceFlush()
+        #expect(exporter.spans.map(\.name) == ["invocation"])
+        #expect(droppedCount(exporter.spans.first) == 2)
+    }
+
+    @Test func onlyABufferOfInvocationSpansDropsAnInvocationSpan() async throws {
+        let exporter = InMemorySpanExporter()
+        let processor = LambdaSpanProcessor(exporter: exporter, maxQueueSize: 2, environment: OtelEnvironment())
+        for i in 0..<3 { processor.onEnd(makeSpan("invocation-\(i)", trace: .random(), invocation: true)) }
+        #expect(processor.totalDroppedSpans == 1)
+        try await processor.forceFlush()
+        #expect(exporter.spans.map(\.name) == ["invocation-0", "invocation-1"])
+    }
+
+    @Test func oneWarningPerOverflowingFlushLoggedByThatFlush() async throws {
+        // Capacity 5 appears in no other test, so the captured warnings are this test's.
+        let warnings = WarningCapture(containing: "span buffer full (capacity 5)")
+        let exporter = InMemorySpanExporter()
+        let processor = LambdaSpanProcessor(exporter: exporter, maxQueueSize: 5, environment: OtelEnvironment())
+        for round in 1...3 {
+            let trace = TraceID.random()
+            for i in 0..<300 { processor.onEnd(makeSpan("child-\(i)", trace: trace)) }
+            processor.onEnd(makeSpan("invocation", trace: trace, invocation: true))
+            #expect(warnings.lines.count == round - 1, "no warning before the flush")
+            try await processor.forceFlush()
+            #expect(warnings.lines.count == round, "one warning, from this flush")
+            #expect(warnings.lines.last?.contains("dropped_spans=296") == true)
+        }
+        // A flush without drops logs nothing.
+        processor.onEnd(makeSpan("quiet", trace: .random()))
+        try await processor.forceFlush()
+        #expect(warnings.lines.count == 3)
+        #expect(exporter.batches.filter { !$0.isEmpty }.allSatisfy { droppedCount($0.last) == 296 || $0.count == 1 })
+    }
 }
 
 struct LambdaSpanProcessorTests {

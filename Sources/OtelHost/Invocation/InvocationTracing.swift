@@ -76,6 +76,8 @@ extension LambdaTelemetry {
         let span = tracer.startSpan(extracted.spanName ?? defaultName, context: parentContext, ofKind: extracted.kind)
         let coldStart = consumeColdStart()
         guard span.isRecording else { return span }
+        // A full queue drops child spans before this one.
+        span.isInvocationSpan = true
         span.updateAttributes { attributes in
             attributes.merge(extracted.attributes)
             attributes.set("faas.invocation_id", value: .string(invocation.requestID))

@@ -1,41 +1,110 @@
 import NIOConcurrencyHelpers
+import Tracing
+import W3CTraceContext
 
 /// The Lambda span processor: sampled spans wait in a fixed-size ring buffer until a flush exports them all.
 ///
 /// Ending a span only copies it into the buffer, under one lock. When the buffer is full the newest span is
-/// dropped and counted (a warning at the first drop and every hundredth); the first span accepted after drops
-/// logs how many were lost. ``forceFlush()`` drains the whole buffer into one `export` call, even when it is
-/// empty, so an exporter's heartbeat (the named-pipe touch) happens on every flush.
+/// dropped and counted, except that an invocation span is never dropped for a child span: it takes the slot of
+/// the newest queued child instead (only a buffer holding nothing but invocation spans drops one). Each
+/// invocation span carries `lambda_otel_lite.dropped_spans`, the number of spans of its trace that were dropped,
+/// when there were any, and the flush that exports it logs one warning with the count. ``forceFlush()`` drains
+/// the whole buffer into one `export` call, even when it is empty, so an exporter's heartbeat (the named-pipe
+/// touch) happens on every flush.
 public final class LambdaSpanProcessor: SpanProcessor {
     /// The queue size when neither the environment nor code sets one.
     public static let defaultQueueSize = 2048
     /// The environment variable that sets the queue size.
     public static let queueSizeVariable = "LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE"
+    /// The invocation span attribute that counts the spans of its trace dropped because the buffer was full.
+    public static let droppedSpansAttribute = "lambda_otel_lite.dropped_spans"
+
+    /// Drop counts of traces whose invocation span has not ended yet; a few entries, so memory stays bounded.
+    private static let pendingDropTraces = 16
+    /// How many of the newest queued spans are searched for the invocation span of a dropped child.
+    private static let searchedForInvocation = 16
 
     private struct Ring {
         var slots: [FinishedSpan?]
         var head = 0
         var count = 0
-        var dropped = 0
+        /// Spans dropped since the last flush.
+        var droppedSinceFlush = 0
         var totalDropped = 0
         var isShutdown = false
+        /// Spans dropped per trace, until that trace's invocation span ends or is found in the buffer.
+        var pendingDrops: [(trace: TraceID, count: Int)] = []
 
         init(capacity: Int) {
             slots = Array(repeating: nil, count: capacity)
         }
 
-        mutating func drain() -> [FinishedSpan] {
+        func index(_ position: Int) -> Int { (head + position) % slots.count }
+
+        mutating func append(_ span: FinishedSpan) {
+            slots[index(count)] = span
+            count += 1
+        }
+
+        /// Removes the newest queued span that is not an invocation span; returns it.
+        mutating func evictNewestChild() -> FinishedSpan? {
+            var position = count - 1
+            while position >= 0, slots[index(position)]?.isInvocationSpan != false { position -= 1 }
+            guard position >= 0 else { return nil }
+            let evicted = slots[index(position)]
+            // Close the gap: later spans move back by one, so the order stays the order of ending.
+            while position < count - 1 {
+                slots[index(position)] = slots[index(position + 1)]
+                position += 1
+            }
+            slots[index(count - 1)] = nil
+            count -= 1
+            return evicted
+        }
+
+        /// Counts a dropped span against its trace: on its invocation span if it is among the newest queued spans,
+        /// else until the invocation span ends.
+        mutating func recordDrop(of span: FinishedSpan) {
+            droppedSinceFlush += 1
+            totalDropped += 1
+            let trace = span.context.traceID
+            // Only the newest spans are searched, so a flood of drops stays cheap; a child outliving its
+            // invocation span ends soon after it.
+            for position in stride(from: count - 1, through: max(0, count - LambdaSpanProcessor.searchedForInvocation), by: -1) {
+                let i = index(position)
+                guard var queued = slots[i], queued.isInvocationSpan, queued.context.traceID == trace else { continue }
+                var before: Int64 = 0
+                if case .int64(let n)? = queued.attributes.get(LambdaSpanProcessor.droppedSpansAttribute) { before = n }
+                queued.attributes.set(LambdaSpanProcessor.droppedSpansAttribute, value: .int64(before + 1))
+                slots[i] = queued
+                return
+            }
+            if let at = pendingDrops.firstIndex(where: { $0.trace == trace }) {
+                pendingDrops[at].count += 1
+            } else {
+                if pendingDrops.count >= LambdaSpanProcessor.pendingDropTraces { pendingDrops.removeFirst() }
+                pendingDrops.append((trace, 1))
+            }
+        }
+
+        /// The drops counted for `trace` so far; forgets them.
+        mutating func takeDrops(of trace: TraceID) -> Int {
+            guard let at = pendingDrops.firstIndex(where: { $0.trace == trace }) else { return 0 }
+            return pendingDrops.remove(at: at).count
+        }
+
+        mutating func drain() -> (spans: [FinishedSpan], dropped: Int) {
             var out: [FinishedSpan] = []
             out.reserveCapacity(count)
-            let capacity = slots.count
-            for i in 0..<count {
-                let index = (head + i) % capacity
-                if let span = slots[index] { out.append(span) }
-                slots[index] = nil
+            for position in 0..<count {
+                let i = index(position)
+                if let span = slots[i] { out.append(span) }
+                slots[i] = nil
             }
             head = 0
             count = 0
-            return out
+            defer { droppedSinceFlush = 0 }
+            return (out, droppedSinceFlush)
         }
     }
 
@@ -59,39 +128,35 @@ public final class LambdaSpanProcessor: SpanProcessor {
         ring = NIOLockedValueBox(Ring(capacity: capacity))
     }
 
-    /// Queues a sampled span; unsampled spans and spans after shutdown are dropped.
+    /// Queues a sampled span; unsampled spans and spans after shutdown are dropped. When the buffer is full, an
+    /// invocation span replaces the newest queued child span; any other span is dropped. Drops are logged by the
+    /// next flush.
     public func onEnd(_ span: FinishedSpan) {
         guard span.context.isSampled else { return }
-        enum Outcome { case queued, recovered(Int), dropped(Int), rejected }
-        let outcome: Outcome = ring.withLockedValue { ring in
-            if ring.isShutdown { return .rejected }
-            let capacity = ring.slots.count
-            guard ring.count < capacity else {
-                ring.dropped += 1
-                ring.totalDropped += 1
-                return .dropped(ring.dropped)
+        let rejected: Bool = ring.withLockedValue { ring in
+            if ring.isShutdown { return true }
+            var span = span
+            if span.isInvocationSpan {
+                if ring.count == ring.slots.count {
+                    if let evicted = ring.evictNewestChild() {
+                        ring.recordDrop(of: evicted)
+                    } else {
+                        ring.recordDrop(of: span)
+                        return false
+                    }
+                }
+                let dropped = ring.takeDrops(of: span.context.traceID)
+                if dropped > 0 {
+                    span.attributes.set(Self.droppedSpansAttribute, value: .int64(Int64(dropped)))
+                }
+            } else if ring.count == ring.slots.count {
+                ring.recordDrop(of: span)
+                return false
             }
-            ring.slots[(ring.head + ring.count) % capacity] = span
-            ring.count += 1
-            if ring.dropped > 0 {
-                let lost = ring.dropped
-                ring.dropped = 0
-                return .recovered(lost)
-            }
-            return .queued
+            ring.append(span)
+            return false
         }
-        switch outcome {
-        case .queued:
-            break
-        case .dropped(let n):
-            if n == 1 || n % 100 == 0 {
-                Diagnostics.warn(
-                    "span buffer full (capacity \(capacity)): dropping new spans, dropped_spans=\(n); "
-                        + "raise \(Self.queueSizeVariable) or flush more often")
-            }
-        case .recovered(let n):
-            Diagnostics.warn("recovered from dropping spans: \(n) spans were dropped")
-        case .rejected:
+        if rejected {
             Diagnostics.warnOnce("processor-shutdown", "span ended after the span processor shut down; it is dropped")
         }
     }
@@ -102,10 +167,24 @@ public final class LambdaSpanProcessor: SpanProcessor {
     /// How many spans were dropped because the buffer was full, since the processor was created.
     public var totalDroppedSpans: Int { ring.withLockedValue { $0.totalDropped } }
 
-    /// Drains the buffer into one export call, even when the buffer is empty.
+    /// Drains the buffer into one export call, even when the buffer is empty; logs one warning when spans were
+    /// dropped since the last flush.
     public func forceFlush() async throws {
-        let batch = ring.withLockedValue { $0.drain() }
+        let batch = drainAndReport()
         try await exporter.export(batch)
+    }
+
+    private func drainAndReport() -> [FinishedSpan] {
+        let (batch, dropped, total) = ring.withLockedValue { ring in
+            let (spans, dropped) = ring.drain()
+            return (spans, dropped, ring.totalDropped)
+        }
+        if dropped > 0 {
+            Diagnostics.warn(
+                "span buffer full (capacity \(capacity)): dropped_spans=\(dropped) since the last flush "
+                    + "(\(total) in all); raise \(Self.queueSizeVariable) or flush more often")
+        }
+        return batch
     }
 
     /// Stops accepting spans, flushes what is queued, and shuts the exporter down.
@@ -115,7 +194,7 @@ public final class LambdaSpanProcessor: SpanProcessor {
             return ring.isShutdown
         }
         guard !alreadyShutdown else { return }
-        let batch = ring.withLockedValue { $0.drain() }
+        let batch = drainAndReport()
         do {
             try await exporter.export(batch)
             await exporter.shutdown()

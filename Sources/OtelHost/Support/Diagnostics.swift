@@ -12,6 +12,8 @@ package enum Diagnostics {
         var logger: Logger = Diagnostics.makeLogger(level: .info)
         var onceKeys: Set<String> = []
         var recorder: (@Sendable (Logger.Level, String) -> Void)?
+        var observers: [UInt64: @Sendable (Logger.Level, String) -> Void] = [:]
+        var nextObserver: UInt64 = 0
     }
 
     static func makeLogger(level: Logger.Level) -> Logger {
@@ -52,13 +54,30 @@ package enum Diagnostics {
 
     /// Logs what the library decided, at debug level; the message is only built when debug is on.
     package static func debug(_ message: @autoclosure () -> String) {
-        let (enabled, recording) = state.withLockedValue { ($0.logger.logLevel <= .debug, $0.recorder != nil) }
+        let (enabled, recording) = state.withLockedValue {
+            ($0.logger.logLevel <= .debug, $0.recorder != nil || !$0.observers.isEmpty)
+        }
         guard enabled || recording else { return }
         emit(.debug, message())
     }
 
     package static func info(_ message: @autoclosure () -> String) {
         emit(.info, message())
+    }
+
+    /// Adds a hook that sees every diagnostic, next to the recorder and to other observers (tests running in
+    /// parallel each add their own); returns the token that removes it.
+    package static func addObserver(_ observer: @escaping @Sendable (Logger.Level, String) -> Void) -> UInt64 {
+        state.withLockedValue { state in
+            state.nextObserver += 1
+            state.observers[state.nextObserver] = observer
+            return state.nextObserver
+        }
+    }
+
+    /// Removes a hook added with ``addObserver(_:)``.
+    package static func removeObserver(_ token: UInt64) {
+        _ = state.withLockedValue { $0.observers.removeValue(forKey: token) }
     }
 
     package static func warn(_ message: @autoclosure () -> String) {
@@ -87,8 +106,9 @@ package enum Diagnostics {
     }
 
     private static func emit(_ level: Logger.Level, _ message: String) {
-        let (logger, recorder) = state.withLockedValue { ($0.logger, $0.recorder) }
+        let (logger, recorder, observers) = state.withLockedValue { ($0.logger, $0.recorder, $0.observers) }
         recorder?(level, message)
+        for observer in observers.values { observer(level, message) }
         logger.log(level: level, "\(message)")
     }
 }

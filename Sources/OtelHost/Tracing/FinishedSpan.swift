@@ -130,6 +130,8 @@ public struct FinishedSpan: Sendable {
     public var resource: OtelResource
     /// The library that made the span.
     public var scope: InstrumentationScope
+    /// Whether this is an invocation span (the host marks it); not part of the exported data.
+    package var isInvocationSpan = false
 
     /// Creates a finished span; used by the tracer, by tests and by exporters that build spans themselves.
     public init(

@@ -17,6 +17,7 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
     private var _droppedLinks: UInt32 = 0
     private var _status: SpanStatus?
     private var _ended = false
+    private var _isInvocationSpan = false
 
     private let parentContext: InstrumentationContext
 
@@ -161,6 +162,7 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
         _ended = true
         var attributes = _attributes
         let name = _name, events = _events, links = _links, status = _status, droppedLinks = _droppedLinks
+        let isInvocationSpan = _isInvocationSpan
         lock.unlock()
 
         let limits = pipeline.limits
@@ -179,6 +181,7 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
             resource: pipeline.resource,
             scope: pipeline.scope
         )
+        finished.isInvocationSpan = isInvocationSpan
         if !events.isEmpty {
             finished.events.reserveCapacity(min(events.count, limits.eventCountLimit))
             for event in events.prefix(limits.eventCountLimit) {
@@ -198,6 +201,13 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
             finished.droppedLinksCount = UInt32(clamping: links.count - finished.links.count) + droppedLinks
         }
         pipeline.processor.onEnd(finished)
+    }
+
+    /// Whether this is an invocation span; the host sets it where it starts one, and the Lambda span processor
+    /// keeps such spans before their children when its buffer is full.
+    package var isInvocationSpan: Bool {
+        get { lock.withLock { _isInvocationSpan } }
+        set { lock.withLock { _isInvocationSpan = newValue } }
     }
 
     /// Whether the span has ended.

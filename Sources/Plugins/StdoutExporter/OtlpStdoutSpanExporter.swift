@@ -56,6 +56,10 @@ public struct ExporterOutputType: Sendable, Hashable, CustomStringConvertible {
 ///
 /// A batch whose line would exceed ``maxLineBytes`` is split into several lines, each a complete request, so no
 /// line is too large for one CloudWatch Logs event.
+///
+/// Writing never blocks the function: no lock is held while a line is written, and a line the output does not
+/// take within ``writeTimeoutMs`` (or before the flush's deadline cancels the export) is dropped, counted in
+/// ``droppedLineCount`` and ``droppedSpanCount``, and reported by one warning until a line goes through again.
 public final class OtlpStdoutSpanExporter: SpanExporter {
     /// `OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL`: the gzip level, 0 to 9.
     public static let compressionLevelVariable = "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL"
@@ -82,11 +86,24 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
     public let outputType: ExporterOutputType
     /// The largest line, in bytes, before a batch is split.
     public let maxLineBytes: Int
+    /// How long one export waits, at most, for the output to take its lines.
+    public let writeTimeoutMs: Int
 
     private let output: any OtlpLineOutput
     private let prefix: [UInt8]
     private let suffix: [UInt8]
-    private let state: NIOLockedValueBox<EncoderState>
+    /// Idle encoders; an export takes one, so encoding and writing hold no lock.
+    private let encoders: NIOLockedValueBox<[EncoderState]>
+    private let writes = NIOLockedValueBox(WriteState())
+
+    private struct WriteState {
+        /// A line is being written; another export waits for its turn, at most until its deadline.
+        var busy = false
+        var droppedLines = 0
+        var droppedSpans = 0
+        /// A drop was reported and no line has gone through since.
+        var warned = false
+    }
 
     /// Creates the exporter. Each environment variable wins over the matching argument, which wins over the default.
     ///
@@ -96,6 +113,8 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
     ///   - outputType: `stdout` (default) or `pipe`.
     ///   - headers: Headers for the `headers` key, merged under the environment's.
     ///   - maxLineBytes: The line cap before a batch is split (default 200 KiB).
+    ///   - writeTimeoutMs: How long one export waits, at most, for the output to take its lines (default 200 ms,
+    ///     under Lambda's 250 ms shutdown budget); a flush deadline that comes first cancels the wait.
     ///   - output: A custom output (tests, forwarding); overrides `outputType`.
     ///   - environment: The environment to read.
     public init(
@@ -104,6 +123,7 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
         outputType: ExporterOutputType? = nil,
         headers: [String: String] = [:],
         maxLineBytes: Int? = nil,
+        writeTimeoutMs: Int = FileDescriptorLineOutput.defaultWriteTimeoutMs,
         output: (any OtlpLineOutput)? = nil,
         environment: OtelEnvironment = .process()
     ) {
@@ -122,9 +142,16 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
         source = env.nonEmpty("OTEL_SERVICE_NAME") ?? env.nonEmpty("AWS_LAMBDA_FUNCTION_NAME") ?? "unknown-service"
 
         var merged: [String: String] = [:]
-        for (key, value) in headers { merged[key.lowercased()] = value }
-        for (key, value) in Self.parseHeaders(env["OTEL_EXPORTER_OTLP_HEADERS"]) { merged[key] = value }
-        for (key, value) in Self.parseHeaders(env["OTEL_EXPORTER_OTLP_TRACES_HEADERS"]) { merged[key] = value }
+        for (key, value) in headers {
+            if let reason = Self.invalidHeaderReason(name: key, value: value) {
+                Diagnostics.warn("skipping header \"\(Self.escapedForLog(key))\" given in code: \(reason)")
+                continue
+            }
+            merged[key.lowercased()] = value
+        }
+        for variable in ["OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"] {
+            for (key, value) in Self.parseHeaders(env[variable], variable: variable) { merged[key] = value }
+        }
         merged["content-type"] = nil
         merged["content-encoding"] = nil
         self.headers = merged
@@ -141,6 +168,7 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
         self.outputType = type
         self.maxLineBytes = env.resolveInt(
             Self.maxLineBytesVariable, code: maxLineBytes, default: Self.defaultMaxLineBytes, isValid: { $0 >= 1024 })
+        self.writeTimeoutMs = max(0, writeTimeoutMs)
         if let output {
             self.output = output
         } else if type == .pipe {
@@ -152,23 +180,77 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
 
         prefix = Self.makePrefix(source: source, headers: merged)
         suffix = Self.makeSuffix(level: level)
-        state = NIOLockedValueBox(EncoderState(level: self.compressionLevel))
+        encoders = NIOLockedValueBox([EncoderState(level: self.compressionLevel)])
     }
 
     /// Parses an OTLP headers variable: `key=value` pairs separated by commas, split at the first `=`, trimmed,
     /// keys lower-cased; pieces without `=` or with an empty key are skipped. No percent-decoding.
+    ///
+    /// A key that is not an HTTP token (RFC 9110 `tchar`s), or a value with anything but visible ASCII, space
+    /// and tab, would be sent by the forwarder's HTTP client: it is skipped with a warning naming the key.
     public static func parseHeaders(_ raw: String?) -> [String: String] {
+        parseHeaders(raw, variable: "headers")
+    }
+
+    static func parseHeaders(_ raw: String?, variable: String) -> [String: String] {
         guard let raw else { return [:] }
         var headers: [String: String] = [:]
         for piece in raw.split(separator: ",", omittingEmptySubsequences: true) {
             guard let eq = piece.firstIndex(of: "=") else { continue }
-            let key = String(piece[..<eq]).trimmingASCIIWhitespace().lowercased()
+            let key = String(piece[..<eq]).trimmingASCIIWhitespace()
             let value = String(piece[piece.index(after: eq)...]).trimmingASCIIWhitespace()
             guard !key.isEmpty else { continue }
-            headers[key] = value
+            if let reason = invalidHeaderReason(name: key, value: value) {
+                Diagnostics.warn("\(variable): skipping header \"\(escapedForLog(key))\": \(reason)")
+                continue
+            }
+            headers[key.lowercased()] = value
         }
         return headers
     }
+
+    /// Why `name: value` cannot be an HTTP header field, or `nil` when it can.
+    static func invalidHeaderReason(name: String, value: String) -> String? {
+        func isTokenByte(_ c: UInt8) -> Bool {
+            switch c {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+                UInt8(ascii: "A")...UInt8(ascii: "Z"):
+                return true
+            default:
+                return Array("!#$%&'*+-.^_`|~".utf8).contains(c)
+            }
+        }
+        if name.utf8.isEmpty || !name.utf8.allSatisfy(isTokenByte) {
+            return "the name is not an HTTP token"
+        }
+        if !value.utf8.allSatisfy({ $0 == 0x09 || (0x20...0x7E).contains($0) }) {
+            return "the value has control or non-ASCII characters"
+        }
+        return nil
+    }
+
+    /// `text` with control and non-ASCII characters escaped, cut to a length that is safe to log.
+    static func escapedForLog(_ text: String, limit: Int = 64) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if out.unicodeScalars.count >= limit {
+                out += "…"
+                break
+            }
+            if scalar.value >= 0x20 && scalar.value < 0x7F && scalar != "\\" && scalar != "\"" {
+                out.unicodeScalars.append(scalar)
+            } else {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            }
+        }
+        return out
+    }
+
+    /// How many lines were dropped because the output did not take them in time, or could not be written.
+    public var droppedLineCount: Int { writes.withLockedValue { $0.droppedLines } }
+
+    /// How many spans those dropped lines held.
+    public var droppedSpanCount: Int { writes.withLockedValue { $0.droppedSpans } }
 
     /// Writes the batch as one line, or several when it is too large for one; an empty batch writes nothing to
     /// stdout and touches a pipe.
@@ -182,13 +264,15 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
             try output.touch()
             return
         }
-        let result: Result<Void, ExportFailure> = state.withLockedValue { state in
-            Result { () throws(ExportFailure) in try writeLines(batch[...], state: state) }
-        }
-        try result.get()
+        let deadline = ContinuousClock.now + .milliseconds(writeTimeoutMs)
+        let state = encoders.withLockedValue { $0.popLast() } ?? EncoderState(level: compressionLevel)
+        defer { encoders.withLockedValue { if $0.count < 2 { $0.append(state) } } }
+        try writeLines(batch[...], state: state, deadline: deadline)
     }
 
-    private func writeLines(_ spans: ArraySlice<FinishedSpan>, state: EncoderState) throws(ExportFailure) {
+    private func writeLines(
+        _ spans: ArraySlice<FinishedSpan>, state: EncoderState, deadline: ContinuousClock.Instant
+    ) throws(ExportFailure) {
         let lineLength = try state.buildLine(spans, prefix: prefix, suffix: suffix)
         if lineLength > maxLineBytes && spans.count > 1 {
             // Split into parts that should fit, by the measured size; each part is checked again.
@@ -197,7 +281,7 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
             var start = spans.startIndex
             while start < spans.endIndex {
                 let end = min(start + size, spans.endIndex)
-                try writeLines(spans[start..<end], state: state)
+                try writeLines(spans[start..<end], state: state, deadline: deadline)
                 start = end
             }
             return
@@ -208,7 +292,54 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
                 "a single span makes a \(lineLength)-byte line, over the \(maxLineBytes)-byte cap; written as is "
                     + "(set OTEL_ATTRIBUTE_VALUE_LENGTH_LIMIT to bound attribute sizes)")
         }
-        try state.withLine { line throws(ExportFailure) in try output.writeLine(line) }
+        try state.withLine { line throws(ExportFailure) in try write(line, spanCount: spans.count, deadline: deadline) }
+    }
+
+    /// Writes one line when no other export is writing; a line that cannot be written by `deadline` is dropped
+    /// and counted.
+    private func write(_ line: UnsafeRawBufferPointer, spanCount: Int, deadline: ContinuousClock.Instant) throws(ExportFailure) {
+        var failure: ExportFailure?
+        if takeTurn(deadline: deadline) {
+            do {
+                try output.writeLine(line, deadline: deadline)
+            } catch {
+                failure = error
+            }
+            writes.withLockedValue { $0.busy = false }
+        } else {
+            failure = ExportFailure("another export held the output until the deadline", reason: .timedOut)
+        }
+        guard let failure else {
+            writes.withLockedValue { $0.warned = false }
+            return
+        }
+        guard failure.reason != .other else { throw failure }
+        // Unavailable output was reported once when it was found; a timeout is reported once per episode.
+        let isTimeout = failure.reason == .timedOut
+        let (warn, lines, spans) = writes.withLockedValue { state in
+            state.droppedLines += 1
+            state.droppedSpans += spanCount
+            defer { if isTimeout { state.warned = true } }
+            return (isTimeout && !state.warned, state.droppedLines, state.droppedSpans)
+        }
+        if warn {
+            Diagnostics.warn(
+                "\(failure.message) (waited up to \(writeTimeoutMs) ms); dropping the line with \(spanCount) spans "
+                    + "(\(lines) lines, \(spans) spans dropped so far); further drops are counted until a line goes through")
+        }
+    }
+
+    private func takeTurn(deadline: ContinuousClock.Instant) -> Bool {
+        while true {
+            let taken = writes.withLockedValue { state in
+                if state.busy { return false }
+                state.busy = true
+                return true
+            }
+            if taken { return true }
+            if ContinuousClock.now >= deadline || Task.isCancelled { return false }
+            pauseBriefly()
+        }
     }
 
     static func makePrefix(source: String, headers: [String: String]) -> [UInt8] {
@@ -252,8 +383,8 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
 
 /// The exporter's reusable buffers: protobuf, gzip and the line.
 ///
-/// Only ever used inside the exporter's `NIOLockedValueBox`, one export at a time; that lock is what makes
-/// sharing it across tasks safe.
+/// Only ever used by one export at a time: an export takes it out of the exporter's pool and puts it back when it
+/// is done; that hand-over is what makes sharing it across tasks safe.
 struct EncoderState: @unchecked Sendable {
     let protobuf = ReverseBuffer()
     let gzip: GzipCompressor
