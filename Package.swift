@@ -114,7 +114,7 @@ let package = Package(
         .target(
             name: "OtelHostTesting",
             dependencies: [
-                "OtelHost",
+                "OtelHost", "OtelStdoutExporter", "OtlpStdoutDecoding",
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -20,14 +20,16 @@ struct StructuredEventTests {
             withSpan("work") { _ in
                 #expect(recordEvent(.warn, "disk almost full", attributes: ["disk.free": 3], minimumLevel: .info))
                 #expect(recordEvent(.error, "", minimumLevel: .info))
+                #expect(recordEvent(.info, "order placed", name: "order.placed", minimumLevel: .info))
                 #expect(!recordEvent(.debug, "too chatty", minimumLevel: .info))
             }
         }
         #expect(!recordEvent(.error, "no span here", minimumLevel: .trace))
         try await processor.forceFlush()
         let events = try #require(exporter.spans.first?.events)
-        #expect(events.count == 2)
-        #expect(events.allSatisfy { $0.name == "event" })
+        #expect(events.count == 3)
+        // An event is named after its message, or its level when the message is empty, or what the caller says.
+        #expect(events.map(\.name) == ["disk almost full", "error", "order.placed"])
         #expect(events[0].attributes.get("event.severity_text") == .string("WARN"))
         #expect(events[0].attributes.get("event.severity_number") == .int64(13))
         #expect(events[0].attributes.get("event.body") == .string("disk almost full"))

@@ -1,5 +1,5 @@
-// The one place where the event-source plugin tests drive an invocation: telemetry with the otlp-stdout
-// exporter writing to memory, `extract(rawEvent:)`, `traceInvocation`, a flush, and the lines decoded.
+// The one place where the event-source plugin tests drive an invocation: the testing product's `invokeOnce`
+// (telemetry with the otlp-stdout exporter writing to memory, extraction, the invocation span, the lines decoded).
 
 public import OtelHost
 import OtelHostTesting
@@ -48,31 +48,12 @@ public func invoke(
     environment: [String: String] = [:],
     traceHeader: String? = nil
 ) async throws -> ExportedInvocation {
-    let output = BufferLineOutput()
-    var values = [
-        "AWS_LAMBDA_FUNCTION_NAME": "plugin-tests",
-        "AWS_REGION": "us-east-1",
-        "OTEL_SERVICE_NAME": "plugin-tests",
-    ]
+    var values = ["AWS_LAMBDA_FUNCTION_NAME": "plugin-tests", "OTEL_SERVICE_NAME": "plugin-tests"]
     values.merge(environment) { _, new in new }
-    let exporterPlugin = ClosurePlugin { registry in
-        registry.registerExporter(named: "test-lines") { environment in
-            OtlpStdoutSpanExporter(output: output, environment: environment)
-        }
+    let record = try await invokeOnce(event, plugins: plugins, environment: values, traceHeader: traceHeader) { _ in
+        "handled"
     }
-    let telemetry = await LambdaTelemetry.make(
-        configuration: OtelConfiguration(exporter: "test-lines"), plugins: [exporterPlugin] + plugins,
-        environment: OtelEnvironment(values))
-    let context = InvocationContext.fake(traceHeader: traceHeader)
-    let extracted = telemetry.extract(rawEvent: Array(event.utf8))
-    _ = try await telemetry.traceInvocation(context, extracted: extracted) { _ in "handled" }
-    await telemetry.tracer.flush()
-    let lines = output.takeLines()
-    var spans: [DecodedSpan] = []
-    for line in lines {
-        spans += try OtlpStdoutLine(decoding: line).request.allSpans.map(\.span)
-    }
-    return ExportedInvocation(lines: lines, spans: spans, requestID: context.requestID)
+    return ExportedInvocation(lines: record.lines, spans: record.spans, requestID: record.requestID)
 }
 
 /// The text of a sample event in `Examples/Events/`.

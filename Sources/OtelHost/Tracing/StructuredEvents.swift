@@ -61,6 +61,8 @@ public enum EventLevel: Int, Sendable, Comparable, CaseIterable {
 /// - Parameters:
 ///   - level: The event's level.
 ///   - message: The event body.
+///   - name: The event's name; by default the message's first 64 characters (or the level, for an empty
+///     message), so the event reads as what happened in a trace viewer.
 ///   - attributes: More attributes.
 ///   - minimumLevel: The level filter; the process's when `nil`.
 ///   - span: The span to add to; the current span when `nil`.
@@ -69,6 +71,7 @@ public enum EventLevel: Int, Sendable, Comparable, CaseIterable {
 public func recordEvent(
     _ level: EventLevel,
     _ message: String,
+    name: String? = nil,
     attributes: SpanAttributes = [:],
     minimumLevel: EventLevel? = nil,
     span: (any Tracing.Span)? = nil
@@ -85,6 +88,7 @@ public func recordEvent(
     eventAttributes.set("event.severity_text", value: .string(level.text))
     eventAttributes.set("event.severity_number", value: .int64(Int64(level.rawValue)))
     if !message.isEmpty { eventAttributes.set("event.body", value: .string(message)) }
-    target.addEvent(SpanEvent(name: "event", attributes: eventAttributes))
+    let eventName = name ?? (message.isEmpty ? level.text.lowercased() : String(message.prefix(64)))
+    target.addEvent(SpanEvent(name: eventName, attributes: eventAttributes))
     return true
 }
