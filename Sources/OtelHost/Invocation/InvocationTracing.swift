@@ -72,6 +72,9 @@ extension LambdaTelemetry {
         var parentContext = InstrumentationContext.current ?? .topLevel
         if let parent = tracer.propagator.extract(from: carrier) {
             parentContext.otelSpanContext = parent
+            Diagnostics.debug("invocation \(invocation.requestID): parent \(parent.traceID)/\(parent.spanID)")
+        } else {
+            Diagnostics.debug("invocation \(invocation.requestID): no parent context; a new trace")
         }
         let span = tracer.startSpan(extracted.spanName ?? defaultName, context: parentContext, ofKind: extracted.kind)
         let coldStart = consumeColdStart()

@@ -52,6 +52,11 @@ package enum Diagnostics {
         state.withLockedValue { $0.recorder = recorder }
     }
 
+    /// Whether debug diagnostics are logged (or observed by a test).
+    package static var isDebugEnabled: Bool {
+        state.withLockedValue { $0.logger.logLevel <= .debug || $0.recorder != nil || !$0.observers.isEmpty }
+    }
+
     /// Logs what the library decided, at debug level; the message is only built when debug is on.
     package static func debug(_ message: @autoclosure () -> String) {
         let (enabled, recording) = state.withLockedValue {

@@ -164,6 +164,8 @@ public struct OtelTracer: Tracer {
             return
         }
         let processor = pipeline.processor
+        let pending = Diagnostics.isDebugEnabled ? processor.pendingSpanCount : nil
+        let start = ContinuousClock.now
         do {
             try await withTimeout(.milliseconds(budget), "span export") {
                 try await processor.forceFlush()
@@ -171,6 +173,9 @@ public struct OtelTracer: Tracer {
         } catch {
             Diagnostics.warn("span export failed: \(error)")
         }
+        Diagnostics.debug(
+            "flushed \(pending.map(String.init) ?? "the queued") spans for \(invocation.requestID) in "
+                + "\(ContinuousClock.now - start)")
     }
 
     /// Reads the parent span context from a carrier with the configured propagators.
