@@ -158,11 +158,10 @@ let benchmarks: @Sendable () -> Void = {
     let event = Array(apiGatewayV2Event.utf8)
     let eventBuffer = ByteBuffer(bytes: event)
     let response = ByteBuffer(string: #"{"statusCode":200,"body":"ok"}"#)
-    let bare = StreamingClosureHandler { _, writer, _ in try await writer.writeAndFinish(response) }
     let writer = DiscardingWriter()
 
     Benchmark("handler: bare", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        let handler = bare
+        let handler = AnswerHandler(response: response)
         for _ in benchmark.scaledIterations {
             try await handler.handle(eventBuffer, responseWriter: writer, context: benchContext())
         }
@@ -172,7 +171,7 @@ let benchmarks: @Sendable () -> Void = {
         let telemetry = await LambdaTelemetry.make(
             configuration: OtelConfiguration(exporter: "devnull"), plugins: [StdoutExporterPlugin.devNull] + .defaults,
             environment: OtelEnvironment(lambdaEnvironment))
-        var handler = TracedHandler(bare, telemetry: telemetry, name: "bench")
+        var handler = TracedHandler(AnswerHandler(response: response), telemetry: telemetry, name: "bench")
         for _ in benchmark.scaledIterations {
             try await handler.handle(eventBuffer, responseWriter: writer, context: benchContext())
         }
@@ -184,7 +183,7 @@ let benchmarks: @Sendable () -> Void = {
         let telemetry = await LambdaTelemetry.make(
             configuration: OtelConfiguration(spanProcessors: [processor], processingMode: ProcessingModeName("bench-none")),
             plugins: [noFlush] + .defaults, environment: OtelEnvironment(lambdaEnvironment))
-        var handler = TracedHandler(bare, telemetry: telemetry, name: "bench")
+        var handler = TracedHandler(AnswerHandler(response: response), telemetry: telemetry, name: "bench")
         var n = 0
         for _ in benchmark.scaledIterations {
             try await handler.handle(eventBuffer, responseWriter: writer, context: benchContext())
@@ -259,6 +258,25 @@ let benchmarks: @Sendable () -> Void = {
     }
 }
 
+/// Answers a fixed response.
+struct AnswerHandler: StreamingLambdaHandler, Sendable {
+    let response: ByteBuffer
+
+    func handle(_ event: ByteBuffer, responseWriter: some LambdaResponseStreamWriter, context: LambdaContext) async throws {
+        try await responseWriter.writeAndFinish(response)
+    }
+}
+
+/// Makes 100 spans, then answers.
+struct HundredSpansHandler: StreamingLambdaHandler, Sendable {
+    func handle(_ event: ByteBuffer, responseWriter: some LambdaResponseStreamWriter, context: LambdaContext) async throws {
+        for i in 0..<100 {
+            withSpan("work-\(i % 10)") { span in span.attributes["i"] = i }
+        }
+        try await responseWriter.writeAndFinish(ByteBuffer(string: #"{"statusCode":200}"#))
+    }
+}
+
 /// Writes nothing: the response goes nowhere, as in the handler figures.
 struct DiscardingWriter: LambdaResponseStreamWriter {
     func write(_ buffer: ByteBuffer, hasCustomHeaders: Bool) async throws { blackHole(buffer.readableBytes) }
@@ -297,12 +315,7 @@ final class RuntimeRig: @unchecked Sendable {
         let telemetry = await LambdaTelemetry.make(
             configuration: OtelConfiguration(exporter: "devnull"),
             plugins: [StdoutExporterPlugin.devNull] + .defaults, environment: OtelEnvironment(values))
-        let work = StreamingClosureHandler { _, writer, _ in
-            for i in 0..<100 {
-                withSpan("work-\(i % 10)") { span in span.attributes["i"] = i }
-            }
-            try await writer.writeAndFinish(ByteBuffer(string: #"{"statusCode":200}"#))
-        }
+        let work = HundredSpansHandler()
         let run: @Sendable () async throws -> Void
         switch (traced, workers) {
         case (false, nil):
