@@ -25,6 +25,7 @@ let package = Package(
         .executable(name: "hello-lambda", targets: ["HelloLambda"]),
         .executable(name: "otel-lite-demo", targets: ["Demo"]),
         .executable(name: "bare-lambda", targets: ["BareLambda"]),
+        .executable(name: "otel-lite-soak", targets: ["Soak"]),
         .executable(name: "otlp-conformance-writer", targets: ["ConformanceWriter"]),
         .executable(name: "otel-lite-view", targets: ["Viewer"]),
         .executable(name: "otel-lite-fuzz", targets: ["Fuzz"]),
@@ -180,6 +181,15 @@ let package = Package(
             path: "Tools/EventFuzzing"
         ),
         .executableTarget(name: "Fuzz", dependencies: ["EventFuzzing"], path: "Tools/Fuzz"),
+        .executableTarget(
+            name: "Soak",
+            dependencies: [
+                "LambdaOtelLite", "OtelHostTesting",
+                .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tools/Soak"
+        ),
         .executableTarget(
             name: "ConformanceWriter",
             dependencies: ["LambdaOtelLite"],

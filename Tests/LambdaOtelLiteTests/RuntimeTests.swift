@@ -157,3 +157,18 @@ extension String {
         return result + rest
     }
 }
+
+struct EmulatorTests {
+    /// The runtime's client reads at most 80 KiB of headers with `next`: the emulator refuses an invocation it
+    /// could not deliver instead of losing it.
+    @Test func anOversizedTraceHeaderIsRefusedAtInvoke() async throws {
+        let server = try await LocalLambdaServer.start(port: 0, functionName: "emulator")
+        defer { Task { await server.shutdown() } }
+        let header = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1;"
+            + String(repeating: "x", count: 81_635)
+        let (status, body) = try await LocalInvoker(server: server).invoke(
+            Array("{}".utf8), headers: [("X-Amzn-Trace-Id", header)], timeoutMs: 5_000)
+        #expect(status == 400)
+        #expect(body.contains("16 KiB"))
+    }
+}

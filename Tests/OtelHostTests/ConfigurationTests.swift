@@ -131,3 +131,17 @@ struct ConfigurationTests {
         #expect(empty.isEmpty)
     }
 }
+
+struct InvocationContextTests {
+    @Test(arguments: [
+        ("arn:aws:lambda:us-east-1:123456789012:function:orders", "123456789012"),
+        // swift-aws-lambda-runtime's own local server sends this ARN: no account id rather than a wrong one.
+        ("arn:aws:lambda:us-east-1:-12976:function:custom-runtime", nil),
+        ("arn:aws:lambda:us-east-1:12345678901a:function:x", nil),
+        ("arn:aws:lambda:us-east-1::function:x", nil),
+        ("function-arn", nil),
+    ] as [(String, String?)])
+    func accountIDIsTwelveDigits(arn: String, expected: String?) {
+        #expect(InvocationContext(requestID: "r", deadlineMs: 0, invokedFunctionARN: arn).accountID == expected)
+    }
+}

@@ -1,4 +1,11 @@
 import NIOConcurrencyHelpers
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import NIOCore
 import NIOHTTP1
 import NIOPosix
@@ -61,7 +68,7 @@ public final class LocalLambdaServer: Sendable {
     ///   - functionName: The function name in the ARN given to each invocation.
     ///   - timeoutMs: The invocation timeout, which sets each deadline.
     ///   - quirks: Behaviours of other emulators to copy.
-    ///   - region: The region in the function ARN.
+    ///   - region: The region in the function ARN; `AWS_REGION`, else `us-east-1`, by default.
     ///   - maxConcurrency: How many invocations may run at once: above 1 the server behaves as Lambda Managed
     ///     Instances do — several runtime workers wait in `next` at once, extensions cannot register for INVOKE
     ///     events and never hold an invocation back.
@@ -74,13 +81,13 @@ public final class LocalLambdaServer: Sendable {
         functionName: String = "local-function",
         timeoutMs: UInt64 = 60_000,
         quirks: Quirks = [],
-        region: String = "us-east-1",
+        region: String? = nil,
         maxConcurrency: Int = 1,
         extensionEventDelayMs: Int64 = 0
     ) async throws -> LocalLambdaServer {
         var initial = LocalLambdaState(functionName: functionName, timeoutMs: timeoutMs)
         initial.extensionEventDelayMs = extensionEventDelayMs
-        initial.region = region
+        initial.region = region ?? ProcessEnvironment.value("AWS_REGION") ?? "us-east-1"
         initial.maxConcurrency = max(1, maxConcurrency)
         let state = NIOLockedValueBox(initial)
         let endpoint = invocationEndpoint.hasPrefix("/") ? invocationEndpoint : "/" + invocationEndpoint
@@ -491,5 +498,13 @@ final class LocalLambdaHandler: ChannelInboundHandler {
         let connection = ObjectIdentifier(context.channel)
         state.withLockedValue { state in state.runtimeWaiting.removeAll { $0.connection == connection } }
         context.fireChannelInactive()
+    }
+}
+
+/// Reads the process environment.
+enum ProcessEnvironment {
+    static func value(_ name: String) -> String? {
+        guard let raw = getenv(name), raw.pointee != 0 else { return nil }
+        return String(cString: raw)
     }
 }
