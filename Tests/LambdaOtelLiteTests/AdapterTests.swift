@@ -202,7 +202,9 @@ struct AdapterTests {
         service.cancel()
         _ = await service.result
         let elapsed = ContinuousClock.now - start
-        #expect(elapsed < .seconds(1), "the service took \(elapsed) to stop")
+        // Well under a millisecond on its own; the bound leaves room for a loaded machine (the thread sanitizer,
+        // tests in parallel) while still telling a prompt stop from a long poll that outlives its task.
+        #expect(elapsed < .seconds(5), "the service took \(elapsed) to stop")
         await server.shutdown()
     }
 
