@@ -80,8 +80,8 @@ let package = Package(
             ]
         ),
 
-        // Plugins: each imports only the host (and zlib for the exporter).
-        // What the plugins share: the HTTP request fields (API Gateway, ALB), the record and ARN helpers (event sources).
+        // Plugins: each imports only the host, the helpers the plugins share, and (the exporter) zlib.
+        // What the plugins share: HTTP request fields (API Gateway, ALB), record and ARN helpers (event sources).
         .target(name: "OtelPluginSupport", dependencies: ["OtelHost"], path: "Sources/Plugins/Support"),
         .target(
             name: "OtelApiGateway",

@@ -33,8 +33,8 @@ public func mutations(of event: JSONValue) -> [JSONValue] {
 }
 
 /// Runs an extractor over every wrong-typed variant of a sample event (``mutations(of:)``): it must recognise
-/// some of them and return a result for each it recognises, never trap. An event-source record batch has no
-/// single parent, so no result carries headers.
+/// some of them and return a result for each it recognises, never trap. The event-source extractors take the
+/// parent from the invocation's trace header, never from the event, so no result carries headers.
 ///
 /// - Parameters:
 ///   - extractor: The extractor under test.
