@@ -81,11 +81,15 @@ let package = Package(
             ]
         ),
 
-        // Plugins: each imports only the host (and zlib for the exporter).
-        .target(name: "OtelApiGateway", dependencies: ["OtelHost"], path: "Sources/Plugins/ApiGateway"),
-        .target(name: "OtelALB", dependencies: ["OtelHost"], path: "Sources/Plugins/ALB"),
-        // Event-source plugins; they share the record and ARN helpers of OtelPluginSupport.
+        // Plugins: each imports only the host, the helpers the plugins share, and (the exporter) zlib.
+        // What the plugins share: HTTP request fields (API Gateway, ALB), record and ARN helpers (event sources).
         .target(name: "OtelPluginSupport", dependencies: ["OtelHost"], path: "Sources/Plugins/Support"),
+        .target(
+            name: "OtelApiGateway",
+            dependencies: ["OtelHost", "OtelPluginSupport"],
+            path: "Sources/Plugins/ApiGateway"
+        ),
+        .target(name: "OtelALB", dependencies: ["OtelHost", "OtelPluginSupport"], path: "Sources/Plugins/ALB"),
         .target(name: "OtelSQS", dependencies: ["OtelHost", "OtelPluginSupport"], path: "Sources/Plugins/SQS"),
         .target(name: "OtelSNS", dependencies: ["OtelHost", "OtelPluginSupport"], path: "Sources/Plugins/SNS"),
         .target(

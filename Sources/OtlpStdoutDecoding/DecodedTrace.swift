@@ -160,64 +160,40 @@ public struct DecodedRequest: Sendable, Hashable {
 
     /// Decodes protobuf bytes.
     public init(protobuf bytes: [UInt8]) throws(DecodingError) {
-        var reader = ProtobufReader(bytes)
-        while !reader.isAtEnd {
-            let (field, wire) = try reader.tag()
-            if field == 1 && wire == 2 {
-                resourceSpans.append(try Self.resourceSpans(reader.sub(try reader.lengthDelimited())))
-            } else {
-                try reader.skip(wire)
-            }
-        }
+        resourceSpans = try ProtobufReader(bytes).repeatedMessages(field: 1, Self.resourceSpans)
     }
 
-    static func resourceSpans(_ r: ProtobufReader) throws(DecodingError) -> DecodedResourceSpans {
-        var reader = r
+    static func resourceSpans(_ message: ProtobufReader) throws(DecodingError) -> DecodedResourceSpans {
         var out = DecodedResourceSpans()
-        while !reader.isAtEnd {
-            let (field, wire) = try reader.tag()
+        try message.forEachField { field, wire, reader throws(DecodingError) -> Bool in
             switch (field, wire) {
-            case (1, 2):
-                var resource = reader.sub(try reader.lengthDelimited())
-                while !resource.isAtEnd {
-                    let (f, w) = try resource.tag()
-                    if f == 1 && w == 2 {
-                        out.resource.append(try keyValue(resource.sub(try resource.lengthDelimited())))
-                    } else {
-                        try resource.skip(w)
-                    }
-                }
-            case (2, 2):
-                out.scopeSpans.append(try scopeSpans(reader.sub(try reader.lengthDelimited())))
-            default:
-                try reader.skip(wire)
+            case (1, 2): out.resource += try reader.message().repeatedMessages(field: 1, keyValue)
+            case (2, 2): out.scopeSpans.append(try scopeSpans(reader.message()))
+            default: return false
             }
+            return true
         }
         return out
     }
 
-    static func scopeSpans(_ r: ProtobufReader) throws(DecodingError) -> DecodedScopeSpans {
-        var reader = r
+    static func scopeSpans(_ message: ProtobufReader) throws(DecodingError) -> DecodedScopeSpans {
         var out = DecodedScopeSpans()
-        while !reader.isAtEnd {
-            let (field, wire) = try reader.tag()
+        try message.forEachField { field, wire, reader throws(DecodingError) -> Bool in
             switch (field, wire) {
             case (1, 2):
-                var scope = reader.sub(try reader.lengthDelimited())
-                while !scope.isAtEnd {
-                    let (f, w) = try scope.tag()
-                    switch (f, w) {
+                try reader.message().forEachField { field, wire, scope throws(DecodingError) -> Bool in
+                    switch (field, wire) {
                     case (1, 2): out.scopeName = try scope.string()
                     case (2, 2): out.scopeVersion = try scope.string()
-                    case (3, 2): out.scopeAttributes.append(try keyValue(scope.sub(try scope.lengthDelimited())))
-                    default: try scope.skip(w)
+                    case (3, 2): out.scopeAttributes.append(try keyValue(scope.message()))
+                    default: return false
                     }
+                    return true
                 }
-            case (2, 2):
-                out.spans.append(try span(reader.sub(try reader.lengthDelimited())))
-            default:
-                try reader.skip(wire)
+            case (2, 2): out.spans.append(try span(reader.message()))
+            default: return false
             }
+            return true
         }
         return out
     }
@@ -232,11 +208,9 @@ public struct DecodedRequest: Sendable, Hashable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    static func span(_ r: ProtobufReader) throws(DecodingError) -> DecodedSpan {
-        var reader = r
+    static func span(_ message: ProtobufReader) throws(DecodingError) -> DecodedSpan {
         var out = DecodedSpan()
-        while !reader.isAtEnd {
-            let (field, wire) = try reader.tag()
+        try message.forEachField { field, wire, reader throws(DecodingError) -> Bool in
             switch (field, wire) {
             case (1, 2): out.traceID = hex(reader, try reader.lengthDelimited())
             case (2, 2): out.spanID = hex(reader, try reader.lengthDelimited())
@@ -248,115 +222,88 @@ public struct DecodedRequest: Sendable, Hashable {
             case (6, 0): out.kind = Int(truncatingIfNeeded: try reader.varint())
             case (7, 1): out.startTimeUnixNano = try reader.fixed64()
             case (8, 1): out.endTimeUnixNano = try reader.fixed64()
-            case (9, 2): out.attributes.append(try keyValue(reader.sub(try reader.lengthDelimited())))
+            case (9, 2): out.attributes.append(try keyValue(reader.message()))
             case (10, 0): out.droppedAttributesCount = UInt32(truncatingIfNeeded: try reader.varint())
-            case (11, 2): out.events.append(try event(reader.sub(try reader.lengthDelimited())))
+            case (11, 2): out.events.append(try event(reader.message()))
             case (12, 0): out.droppedEventsCount = UInt32(truncatingIfNeeded: try reader.varint())
-            case (13, 2): out.links.append(try link(reader.sub(try reader.lengthDelimited())))
+            case (13, 2): out.links.append(try link(reader.message()))
             case (14, 0): out.droppedLinksCount = UInt32(truncatingIfNeeded: try reader.varint())
             case (15, 2):
-                var status = reader.sub(try reader.lengthDelimited())
-                while !status.isAtEnd {
-                    let (f, w) = try status.tag()
-                    switch (f, w) {
+                try reader.message().forEachField { field, wire, status throws(DecodingError) -> Bool in
+                    switch (field, wire) {
                     case (2, 2): out.statusMessage = try status.string()
                     case (3, 0): out.statusCode = Int(truncatingIfNeeded: try status.varint())
-                    default: try status.skip(w)
+                    default: return false
                     }
+                    return true
                 }
             case (16, 5): out.flags = try reader.fixed32()
-            default: try reader.skip(wire)
+            default: return false
             }
+            return true
         }
         return out
     }
 
-    static func event(_ r: ProtobufReader) throws(DecodingError) -> DecodedEvent {
-        var reader = r
+    static func event(_ message: ProtobufReader) throws(DecodingError) -> DecodedEvent {
         var out = DecodedEvent(timeUnixNano: 0, name: "", attributes: [], droppedAttributesCount: 0)
-        while !reader.isAtEnd {
-            let (field, wire) = try reader.tag()
+        try message.forEachField { field, wire, reader throws(DecodingError) -> Bool in
             switch (field, wire) {
             case (1, 1): out.timeUnixNano = try reader.fixed64()
             case (2, 2): out.name = try reader.string()
-            case (3, 2): out.attributes.append(try keyValue(reader.sub(try reader.lengthDelimited())))
+            case (3, 2): out.attributes.append(try keyValue(reader.message()))
             case (4, 0): out.droppedAttributesCount = UInt32(truncatingIfNeeded: try reader.varint())
-            default: try reader.skip(wire)
+            default: return false
             }
+            return true
         }
         return out
     }
 
-    static func link(_ r: ProtobufReader) throws(DecodingError) -> DecodedLink {
-        var reader = r
+    static func link(_ message: ProtobufReader) throws(DecodingError) -> DecodedLink {
         var out = DecodedLink(traceID: "", spanID: "", traceState: "", attributes: [], droppedAttributesCount: 0, flags: 0)
-        while !reader.isAtEnd {
-            let (field, wire) = try reader.tag()
+        try message.forEachField { field, wire, reader throws(DecodingError) -> Bool in
             switch (field, wire) {
             case (1, 2): out.traceID = hex(reader, try reader.lengthDelimited())
             case (2, 2): out.spanID = hex(reader, try reader.lengthDelimited())
             case (3, 2): out.traceState = try reader.string()
-            case (4, 2): out.attributes.append(try keyValue(reader.sub(try reader.lengthDelimited())))
+            case (4, 2): out.attributes.append(try keyValue(reader.message()))
             case (5, 0): out.droppedAttributesCount = UInt32(truncatingIfNeeded: try reader.varint())
             case (6, 5): out.flags = try reader.fixed32()
-            default: try reader.skip(wire)
+            default: return false
             }
+            return true
         }
         return out
     }
 
-    static func keyValue(_ r: ProtobufReader) throws(DecodingError) -> DecodedAttribute {
-        var reader = r
+    static func keyValue(_ message: ProtobufReader) throws(DecodingError) -> DecodedAttribute {
         var out = DecodedAttribute(key: "", value: .empty)
-        while !reader.isAtEnd {
-            let (field, wire) = try reader.tag()
+        try message.forEachField { field, wire, reader throws(DecodingError) -> Bool in
             switch (field, wire) {
             case (1, 2): out.key = try reader.string()
-            case (2, 2): out.value = try anyValue(reader.sub(try reader.lengthDelimited()))
-            default: try reader.skip(wire)
+            case (2, 2): out.value = try anyValue(reader.message())
+            default: return false
             }
+            return true
         }
         return out
     }
 
-    static func anyValue(_ r: ProtobufReader) throws(DecodingError) -> DecodedValue {
-        var reader = r
+    static func anyValue(_ message: ProtobufReader) throws(DecodingError) -> DecodedValue {
         var value = DecodedValue.empty
-        while !reader.isAtEnd {
-            let (field, wire) = try reader.tag()
+        try message.forEachField { field, wire, reader throws(DecodingError) -> Bool in
             switch (field, wire) {
             case (1, 2): value = .string(try reader.string())
             case (2, 0): value = .bool(try reader.varint() != 0)
             case (3, 0): value = .int(Int64(bitPattern: try reader.varint()))
             case (4, 1): value = .double(Double(bitPattern: try reader.fixed64()))
-            case (5, 2):
-                var array = reader.sub(try reader.lengthDelimited())
-                var values: [DecodedValue] = []
-                while !array.isAtEnd {
-                    let (f, w) = try array.tag()
-                    if f == 1 && w == 2 {
-                        values.append(try anyValue(array.sub(try array.lengthDelimited())))
-                    } else {
-                        try array.skip(w)
-                    }
-                }
-                value = .array(values)
-            case (6, 2):
-                var list = reader.sub(try reader.lengthDelimited())
-                var values: [DecodedAttribute] = []
-                while !list.isAtEnd {
-                    let (f, w) = try list.tag()
-                    if f == 1 && w == 2 {
-                        values.append(try keyValue(list.sub(try list.lengthDelimited())))
-                    } else {
-                        try list.skip(w)
-                    }
-                }
-                value = .keyValueList(values)
-            case (7, 2):
-                value = .bytes(Array(reader.bytes[try reader.lengthDelimited()]))
-            default: try reader.skip(wire)
+            case (5, 2): value = .array(try reader.message().repeatedMessages(field: 1, anyValue))
+            case (6, 2): value = .keyValueList(try reader.message().repeatedMessages(field: 1, keyValue))
+            case (7, 2): value = .bytes(Array(reader.bytes[try reader.lengthDelimited()]))
+            default: return false
             }
+            return true
         }
         return value
     }

@@ -86,4 +86,35 @@ struct ProtobufReader {
     func sub(_ range: Range<Int>) -> ProtobufReader {
         ProtobufReader(bytes, range: range)
     }
+
+    /// The next length-delimited field, as a reader of the message it holds.
+    mutating func message() throws(DecodingError) -> ProtobufReader {
+        sub(try lengthDelimited())
+    }
+
+    /// Reads every field of this message in order. `read` is handed each field's number and wire type with the
+    /// reader just after the tag; it reads the value of a field it knows and returns `false` for one it does not,
+    /// which is then skipped.
+    func forEachField(
+        _ read: (_ field: UInt64, _ wireType: UInt64, _ reader: inout ProtobufReader) throws(DecodingError) -> Bool
+    ) throws(DecodingError) {
+        var reader = self
+        while !reader.isAtEnd {
+            let (field, wireType) = try reader.tag()
+            if try !read(field, wireType, &reader) { try reader.skip(wireType) }
+        }
+    }
+
+    /// The messages of a repeated message field, each decoded by `decode`; every other field is skipped.
+    func repeatedMessages<Element>(
+        field number: UInt64, _ decode: (ProtobufReader) throws(DecodingError) -> Element
+    ) throws(DecodingError) -> [Element] {
+        var elements: [Element] = []
+        try forEachField { field, wireType, reader throws(DecodingError) in
+            guard field == number && wireType == 2 else { return false }
+            elements.append(try decode(try reader.message()))
+            return true
+        }
+        return elements
+    }
 }

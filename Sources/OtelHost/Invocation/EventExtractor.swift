@@ -76,8 +76,11 @@ public protocol EventExtractor: Sendable {
     func extract(_ event: JSONValue) -> ExtractedSpan
 }
 
-/// Adopted by a `Decodable` event type that knows its own span attributes, as the original crate's
-/// `SpanAttributesExtractor` trait. Typed handlers of such events skip shape detection.
+/// Adopted by a `Decodable` event type that knows its own span attributes.
+///
+/// Code that drives ``LambdaTelemetry/traceInvocation(_:extracted:defaultName:_:)`` itself, with an event it has
+/// already decoded, passes `extractSpanAttributes()` as `extracted` instead of finding the attributes by the
+/// event's JSON shape (``LambdaTelemetry/extract(rawEvent:)``).
 public protocol SpanAttributesExtractable {
     /// The span attributes of this event.
     func extractSpanAttributes() -> ExtractedSpan

@@ -10,8 +10,8 @@ import Darwin
 
 /// Prints each ended span to standard error: one readable line, or one JSON object for Lambda's JSON log format.
 ///
-/// This is the debug console output the original crate calls its fmt layer; turn it on with
-/// `LAMBDA_TRACING_ENABLE_FMT_LAYER=true`.
+/// A debugging aid beside the exporter, not instead of it: turn it on with `LAMBDA_TRACING_ENABLE_FMT_LAYER=true`
+/// (or ``OtelConfiguration/enableFmtLayer``), and each span is also printed as it ends.
 public struct ConsoleSpanProcessor: SpanProcessor {
     /// Whether each span is printed as a JSON object.
     public let json: Bool

@@ -51,9 +51,9 @@ public enum EventLevel: Int, Sendable, Comparable, CaseIterable {
     static let processMinimum = NIOLockedValueBox<EventLevel?>(nil)
 }
 
-/// Adds a structured event — a span event named `event`, the original crate's `record_event` — to the current
-/// span: `event.severity_text`, `event.severity_number`, `event.body` (when the message is not empty) and your
-/// attributes.
+/// Adds a structured event — a span event named `event`, a log record that travels with the trace — to the
+/// current span: `event.severity_text`, `event.severity_number`, `event.body` (when the message is not empty) and
+/// your attributes.
 ///
 /// Events below the minimum level (`AWS_LAMBDA_LOG_LEVEL`, else `LOG_LEVEL`, default `info`; read once per
 /// process) and events with no current recording span are dropped.

@@ -1,4 +1,5 @@
 public import OtelHost
+import OtelPluginSupport
 import Tracing
 
 /// Application Load Balancer target-group events, single-value and multi-value forms.
@@ -27,32 +28,27 @@ public struct ALBExtractor: EventExtractor {
     /// The HTTP server attributes of the request.
     public func extract(_ event: JSONValue) -> ExtractedSpan {
         let headers = HTTPEventFields.headers(event)
-        var attributes = SpanAttributes()
-        let method = event["httpMethod"]?.stringValue
-        if let method { attributes.set("http.request.method", value: .string(method)) }
-        let path = event["path"]?.stringValue
-        if let path { attributes.set("url.path", value: .string(path)) }
-        if let query = HTTPEventFields.query(event, encode: false) {
-            attributes.set("url.query", value: .string(redaction.redact(query)))
-        }
-        let scheme = headers?.value(forHeader: "x-forwarded-proto")?.trimmingASCIIWhitespace().lowercased()
-        attributes.set("url.scheme", value: .string(scheme.flatMap { $0.isEmpty ? nil : $0 } ?? "http"))
-        attributes.set("network.protocol.version", value: "1.1")
+        var span = HTTPEventFields.requestSpan(
+            headers: headers,
+            method: event["httpMethod"]?.stringValue,
+            path: event["path"]?.stringValue,
+            query: HTTPEventFields.query(event, encode: false),
+            scheme: Self.nonEmpty(headers?.value(forHeader: "x-forwarded-proto")?.lowercased()) ?? "http",
+            protocolVersion: "1.1",
+            clientAddress: Self.nonEmpty(headers?.value(forHeader: "x-forwarded-for")?.split(separator: ",").first),
+            userAgent: headers?.value(forHeader: "user-agent"),
+            serverAddress: headers?.value(forHeader: "host"),
+            redaction: redaction)
         if let arn = event["requestContext"]?["elb"]?["targetGroupArn"]?.stringValue {
-            attributes.set("alb.target_group_arn", value: .string(arn))
+            span.attributes.set("alb.target_group_arn", value: .string(arn))
         }
-        if let forwarded = headers?.value(forHeader: "x-forwarded-for"),
-            let first = forwarded.split(separator: ",").first
-        {
-            let client = String(first).trimmingASCIIWhitespace()
-            if !client.isEmpty { attributes.set("client.address", value: .string(client)) }
-        }
-        if let agent = headers?.value(forHeader: "user-agent") {
-            attributes.set("user_agent.original", value: .string(agent))
-        }
-        if let host = headers?.value(forHeader: "host") { attributes.set("server.address", value: .string(host)) }
-        let spanName = "\(method ?? "HTTP") \(path ?? "/")"
-        return ExtractedSpan(spanName: spanName, kind: .server, attributes: attributes, carrier: headers, trigger: .http)
+        return span
+    }
+
+    /// The text without surrounding ASCII whitespace; `nil` when nothing is left.
+    private static func nonEmpty<Text: StringProtocol>(_ text: Text?) -> String? {
+        guard let trimmed = text.map({ String($0).trimmingASCIIWhitespace() }), !trimmed.isEmpty else { return nil }
+        return trimmed
     }
 }
 

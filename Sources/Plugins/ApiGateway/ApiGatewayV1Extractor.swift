@@ -1,5 +1,5 @@
 public import OtelHost
-import Tracing
+import OtelPluginSupport
 
 /// API Gateway REST API (payload format 1.0) events.
 ///
@@ -31,31 +31,19 @@ public struct ApiGatewayV1Extractor: EventExtractor {
     /// The HTTP server attributes of the request.
     public func extract(_ event: JSONValue) -> ExtractedSpan {
         let context = event["requestContext"]
-        let headers = HTTPEventFields.headers(event)
-        var attributes = SpanAttributes()
-        let method = event["httpMethod"]?.stringValue
-        if let method { attributes.set("http.request.method", value: .string(method)) }
-        let path = event["path"]?.stringValue
-        if let path { attributes.set("url.path", value: .string(path)) }
-        if let query = HTTPEventFields.query(event, encode: true) {
-            attributes.set("url.query", value: .string(redaction.redact(query)))
-        }
-        attributes.set("url.scheme", value: "https")
-        if let version = HTTPEventFields.protocolVersion(context?["protocol"]?.stringValue) {
-            attributes.set("network.protocol.version", value: .string(version))
-        }
         let identity = context?["identity"]
-        if let ip = identity?["sourceIp"]?.stringValue { attributes.set("client.address", value: .string(ip)) }
-        if let agent = headers?.value(forHeader: "user-agent") ?? identity?["userAgent"]?.stringValue {
-            attributes.set("user_agent.original", value: .string(agent))
-        }
-        if let host = context?["domainName"]?.stringValue ?? headers?.value(forHeader: "host") {
-            attributes.set("server.address", value: .string(host))
-        }
-        var route = event["resource"]?.stringValue
-        if route?.isEmpty == true { route = nil }
-        if let route { attributes.set("http.route", value: .string(route)) }
-        let spanName = "\(method ?? "HTTP") \(route ?? path ?? "/")"
-        return ExtractedSpan(spanName: spanName, kind: .server, attributes: attributes, carrier: headers, trigger: .http)
+        let headers = HTTPEventFields.headers(event)
+        return HTTPEventFields.requestSpan(
+            headers: headers,
+            method: event["httpMethod"]?.stringValue,
+            path: event["path"]?.stringValue,
+            query: HTTPEventFields.query(event, encode: true),
+            scheme: "https",
+            protocolVersion: HTTPEventFields.protocolVersion(context?["protocol"]?.stringValue),
+            clientAddress: identity?["sourceIp"]?.stringValue,
+            userAgent: headers?.value(forHeader: "user-agent") ?? identity?["userAgent"]?.stringValue,
+            serverAddress: context?["domainName"]?.stringValue ?? headers?.value(forHeader: "host"),
+            route: event["resource"]?.stringValue,
+            redaction: redaction)
     }
 }

@@ -1,5 +1,5 @@
 public import OtelHost
-import Tracing
+import OtelPluginSupport
 
 /// API Gateway HTTP API (payload format 2.0) and Lambda Function URL events.
 ///
@@ -31,29 +31,18 @@ public struct ApiGatewayV2Extractor: EventExtractor {
         let context = event["requestContext"]
         let http = context?["http"]
         let headers = EventHeaders(json: event["headers"])
-        var attributes = SpanAttributes()
-        let method = http?["method"]?.stringValue
-        if let method { attributes.set("http.request.method", value: .string(method)) }
-        let path = event["rawPath"]?.stringValue ?? http?["path"]?.stringValue
-        if let path { attributes.set("url.path", value: .string(path)) }
-        if let query = event["rawQueryString"]?.stringValue, !query.isEmpty {
-            attributes.set("url.query", value: .string(redaction.redact(query)))
-        }
-        attributes.set("url.scheme", value: "https")
-        if let version = HTTPEventFields.protocolVersion(http?["protocol"]?.stringValue) {
-            attributes.set("network.protocol.version", value: .string(version))
-        }
-        if let ip = http?["sourceIp"]?.stringValue { attributes.set("client.address", value: .string(ip)) }
-        if let agent = headers?.value(forHeader: "user-agent") ?? http?["userAgent"]?.stringValue {
-            attributes.set("user_agent.original", value: .string(agent))
-        }
-        if let host = context?["domainName"]?.stringValue ?? headers?.value(forHeader: "host") {
-            attributes.set("server.address", value: .string(host))
-        }
-        let route = Self.routeTemplate(event["routeKey"]?.stringValue)
-        if let route { attributes.set("http.route", value: .string(route)) }
-        let spanName = "\(method ?? "HTTP") \(route ?? path ?? "/")"
-        return ExtractedSpan(spanName: spanName, kind: .server, attributes: attributes, carrier: headers, trigger: .http)
+        return HTTPEventFields.requestSpan(
+            headers: headers,
+            method: http?["method"]?.stringValue,
+            path: event["rawPath"]?.stringValue ?? http?["path"]?.stringValue,
+            query: event["rawQueryString"]?.stringValue,
+            scheme: "https",
+            protocolVersion: HTTPEventFields.protocolVersion(http?["protocol"]?.stringValue),
+            clientAddress: http?["sourceIp"]?.stringValue,
+            userAgent: headers?.value(forHeader: "user-agent") ?? http?["userAgent"]?.stringValue,
+            serverAddress: context?["domainName"]?.stringValue ?? headers?.value(forHeader: "host"),
+            route: Self.routeTemplate(event["routeKey"]?.stringValue),
+            redaction: redaction)
     }
 
     /// The route template of a route key: `GET /orders/{id}` → `/orders/{id}`; `$default` has none.
