@@ -8,6 +8,7 @@ import AWSLambdaRuntime
 import LambdaOtelLite
 import NIOCore
 import OtelHostTesting
+import OtelHost
 
 #if canImport(Glibc)
 import Glibc
@@ -51,6 +52,8 @@ let arguments = CommandLine.arguments
 let count = arguments.count > 1 ? Int(arguments[1]) ?? 100_000 : 100_000
 let mode = arguments.count > 2 ? arguments[2] : "async"
 let timeoutSeconds = arguments.count > 3 ? UInt64(arguments[3]) ?? 900 : 900
+// A fourth argument `none` exports nothing (OTEL_TRACES_EXPORTER=none), to tell the exporter's share apart.
+let exporterName = arguments.count > 4 ? arguments[4] : "devnull"
 
 let server = try await LocalLambdaServer.start(port: 0, functionName: "soak", timeoutMs: timeoutSeconds * 1000)
 setenv("AWS_LAMBDA_RUNTIME_API", server.runtimeAPI, 1)
@@ -64,7 +67,7 @@ let telemetry = await LambdaTelemetry.make(
     configuration: OtelConfiguration(exporter: "devnull"), plugins: [exporter] + .defaults,
     environment: OtelEnvironment([
         "AWS_LAMBDA_RUNTIME_API": server.runtimeAPI, "LAMBDA_EXTENSION_SPAN_PROCESSOR_MODE": mode == "none" ? "sync" : mode,
-        "AWS_LAMBDA_FUNCTION_NAME": "soak",
+        "AWS_LAMBDA_FUNCTION_NAME": "soak", "OTEL_TRACES_EXPORTER": exporterName,
     ]))
 // `none`: the same function without telemetry, the floor.
 let run: @Sendable () async throws -> Void
@@ -76,6 +79,37 @@ if mode == "none" {
     run = { try await runtime.run() }
 }
 let invoker = LocalInvoker(server: server)
+if arguments.count > 5, arguments[5] == "direct" {
+    // The host's entry point alone, without the runtime or HTTP.
+    let variant = getenv("SOAK_VARIANT").map { String(cString: $0) } ?? ""
+    for i in 1...count {
+        if variant == "span" {
+            telemetry.tracer.startSpan("x", context: .topLevel).end()
+            try await telemetry.tracer.processor.forceFlush()
+            if i % 5_000 == 0 { printLine("\(i) span: RSS \(format2(residentMiB())) MiB") }
+            continue
+        }
+        if variant == "flush" {
+            await telemetry.tracer.flush(before: InvocationContext(requestID: "r", deadlineMs: UInt64.max / 4, invokedFunctionARN: ""))
+            if i % 5_000 == 0 { printLine("\(i) flush: RSS \(format2(residentMiB())) MiB") }
+            continue
+        }
+        if variant == "timeout" {
+            _ = try await withTimeout(.seconds(10), "x") { 1 }
+            if i % 5_000 == 0 { printLine("\(i) timeout: RSS \(format2(residentMiB())) MiB") }
+            continue
+        }
+        let context = InvocationContext(
+            requestID: "r\(i)", deadlineMs: UInt64.max / 4, invokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:soak")
+        _ = try await telemetry.traceInvocation(context, extracted: ExtractedSpan()) { scope in
+            withSpan("load") { _ in withSpan("query") { _ in } }
+            await scope.responseWillBeSent()
+            return 0
+        }
+        if i % 5_000 == 0 { printLine("\(i) direct: RSS \(format2(residentMiB())) MiB") }
+    }
+    exit(0)
+}
 printLine("mode \(telemetry.processingMode), timeout \(timeoutSeconds) s, \(count) invocations")
 let start = ContinuousClock.now
 try await withThrowingTaskGroup(of: Void.self) { group in

@@ -114,7 +114,7 @@ final class CompletionSignals: Sendable {
         await withTaskGroup(of: Bool.self) { group in
             group.addTask { await self.wait(for: requestID) }
             group.addTask {
-                try? await Task.sleep(for: limit)
+                try? await sleepCancellably(for: limit)
                 return false
             }
             let first = await group.next() ?? false
