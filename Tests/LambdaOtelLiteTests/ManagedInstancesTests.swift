@@ -6,38 +6,6 @@ import OtelHostTesting
 import Testing
 import Tracing
 
-/// An exporter that holds every export containing a span of a given name until released.
-final class HoldingExporter: SpanExporter {
-    let held: String
-    let spans = NIOLockedValueBox<[FinishedSpan]>([])
-    private let gate = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((false, []))
-
-    init(holding name: String) { held = name }
-
-    func release() {
-        let waiters = gate.withLockedValue { g -> [CheckedContinuation<Void, Never>] in
-            g.open = true
-            defer { g.waiters.removeAll() }
-            return g.waiters
-        }
-        for waiter in waiters { waiter.resume() }
-    }
-
-    func export(_ batch: [FinishedSpan]) async throws {
-        if batch.contains(where: { $0.name == held }) {
-            await withCheckedContinuation { continuation in
-                let now = gate.withLockedValue { g -> Bool in
-                    if g.open { return true }
-                    g.waiters.append(continuation)
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        }
-        spans.withLockedValue { $0 += batch }
-    }
-}
-
 /// Lambda Managed Instances: `LambdaManagedRuntime` with several runtime workers against the emulator.
 struct ManagedInstancesTests {
     static let workers = 8
@@ -119,7 +87,7 @@ struct ManagedInstancesTests {
     }
 
     @Test func inSyncModeAnInvocationDoesNotWaitForItsNeighboursSlowExport() async throws {
-        let exporter = HoldingExporter(holding: "slow work")
+        let exporter = GatedExporter(holding: "slow work", open: false)
         let plugin = ClosurePlugin { $0.registerExporter(named: "holding") { _ in exporter } }
         let lambda = try await LocalLambda.start(
             environment: [ProcessingModeName.variable: "sync"],
@@ -132,7 +100,7 @@ struct ManagedInstancesTests {
                 return Array(#"{"statusCode":200}"#.utf8)
             })
         defer {
-            exporter.release()
+            exporter.open()
             lambda.cancel()
         }
         let order = NIOLockedValueBox<[String]>([])
@@ -146,7 +114,7 @@ struct ManagedInstancesTests {
         let (quick, _) = try await LocalInvoker(server: lambda.server).invoke(Array("{}".utf8), timeoutMs: 5_000)
         order.withLockedValue { $0.append("quick") }
         #expect(quick == 200)
-        exporter.release()
+        exporter.open()
         #expect(try await slow.value == 200)
         #expect(order.withLockedValue { $0 } == ["quick", "slow"])
         #expect(exporter.spans.withLockedValue { $0.contains { $0.name == "quick work" } })

@@ -6,11 +6,18 @@ import NIOConcurrencyHelpers
 import OtelHostTesting
 import Testing
 
-/// An exporter that can hold its exports until released, and records the order of what happens.
+/// An exporter that can hold its exports (or only those holding a span named `held`) until released, and records
+/// the order of what happens.
 final class GatedExporter: SpanExporter {
     let log = NIOLockedValueBox<[String]>([])
     let spans = NIOLockedValueBox<[FinishedSpan]>([])
-    let gate = NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>((true, []))
+    let gate: NIOLockedValueBox<(open: Bool, waiters: [CheckedContinuation<Void, Never>])>
+    let held: String?
+
+    init(holding held: String? = nil, open: Bool = true) {
+        self.held = held
+        gate = NIOLockedValueBox((open, []))
+    }
 
     func close() { gate.withLockedValue { $0.open = false } }
 
@@ -24,6 +31,10 @@ final class GatedExporter: SpanExporter {
     }
 
     func export(_ batch: [FinishedSpan]) async throws {
+        if let held, !batch.contains(where: { $0.name == held }) {
+            spans.withLockedValue { $0 += batch }
+            return
+        }
         await withCheckedContinuation { continuation in
             let now = gate.withLockedValue { g -> Bool in
                 if g.open { return true }

@@ -57,23 +57,11 @@ public func invoke(
 }
 
 /// The text of a sample event in `Examples/Events/`.
-public func exampleEvent(_ name: String, file: StaticString = #filePath) throws -> String {
-    var directory = "\(file)"
-    for _ in 0..<3 {
-        guard let slash = directory.lastIndex(of: "/") else { break }
-        directory = String(directory[..<slash])
+public func exampleEvent(_ name: String) throws -> String {
+    guard access(SampleEventFolder.path + "/" + name, R_OK) == 0 else {
+        throw HarnessError(description: "cannot read \(SampleEventFolder.path)/\(name)")
     }
-    let path = directory + "/Examples/Events/" + name
-    guard let handle = fopen(path, "r") else { throw HarnessError(description: "cannot open \(path)") }
-    defer { fclose(handle) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 65_536)
-    while true {
-        let n = buffer.withUnsafeMutableBytes { fread($0.baseAddress, 1, $0.count, handle) }
-        if n <= 0 { break }
-        bytes += buffer[0..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    return sampleEvent(name)
 }
 
 extension DecodedLink {

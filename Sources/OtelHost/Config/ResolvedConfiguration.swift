@@ -34,7 +34,7 @@ public struct ResolvedConfiguration: Sendable {
         var line = "telemetry started: mode=\(processingMode)"
         if processingMode != requestedProcessingMode { line += " (asked for \(requestedProcessingMode))" }
         if isManagedInstances { line += ", Managed Instances" }
-        if processingMode == .async || processingMode == .finalize {
+        if processingMode == .async || processingMode == .finalize || processingMode == .background {
             line += extensionRegistered ? ", extension registered" : ", no extension"
         }
         if processingMode == .background { line += ", exporting in the background" }

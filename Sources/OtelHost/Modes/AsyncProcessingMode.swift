@@ -33,6 +33,7 @@ final class AsyncExtension: InvocationCompletion {
     }
 
     var needsBackgroundWork: Bool { true }
+    var registeredExtension: Bool { true }
 
     func run() async {
         var failures = 0

@@ -35,6 +35,7 @@ struct BackgroundExporter: InvocationCompletion {
     let registration: (client: ExtensionAPIClient, id: String)?
 
     var needsBackgroundWork: Bool { true }
+    var registeredExtension: Bool { registration != nil }
 
     func invocationDidEnd(_ invocation: InvocationContext) async {}
 

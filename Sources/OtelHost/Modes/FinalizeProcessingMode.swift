@@ -18,6 +18,7 @@ struct FinalizeCompletion: InvocationCompletion {
     let tracer: OtelTracer
 
     var needsBackgroundWork: Bool { true }
+    var registeredExtension: Bool { true }
 
     func invocationDidEnd(_ invocation: InvocationContext) async {}
 

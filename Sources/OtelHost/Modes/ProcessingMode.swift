@@ -75,6 +75,9 @@ public protocol InvocationCompletion: Sendable {
     /// Whether the mode needs its ``run()`` to be running for spans to leave (the extension loop of `async`).
     var needsBackgroundWork: Bool { get }
 
+    /// Whether the mode registered an internal extension with the Extensions API.
+    var registeredExtension: Bool { get }
+
     /// The invocation's response is about to leave and its span has ended: `sync` exports here.
     func responseWillBeSent(_ invocation: InvocationContext) async
 
@@ -96,6 +99,9 @@ extension InvocationCompletion {
 
     /// No background work by default.
     public var needsBackgroundWork: Bool { false }
+
+    /// No extension by default.
+    public var registeredExtension: Bool { false }
 
     /// No background work by default.
     public func run() async {}

@@ -157,7 +157,7 @@ public final class LambdaTelemetry: Sendable {
 
         let settings = ResolvedConfiguration(
             processingMode: running, requestedProcessingMode: requested,
-            extensionRegistered: started.needsBackgroundWork, queueSize: queueSize, exporter: exporterName,
+            extensionRegistered: started.registeredExtension, queueSize: queueSize, exporter: exporterName,
             spanLimits: limits, runtimeAPI: runtimeAPI, isManagedInstances: managedInstances)
         var resource = OtelResourceBuilder.build(
             environment: environment, detectors: registry.resourceDetectors, custom: nil
@@ -197,6 +197,7 @@ final class ModeCompletion: InvocationCompletion {
     }
 
     var needsBackgroundWork: Bool { inner.needsBackgroundWork }
+    var registeredExtension: Bool { inner.registeredExtension }
 
     func setServiceRunning(_ running: Bool) {
         serviceRunning.withLockedValue { $0 = running }
