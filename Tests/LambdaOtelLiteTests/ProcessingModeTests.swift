@@ -183,6 +183,9 @@ struct ProcessingModeTests {
     @Test func batchProcessorExportsBySizeAndTime() async throws {
         let exporter = GatedExporter()
         let batch = BatchSpanProcessor(exporter: exporter, maxExportBatchSize: 3, scheduledDelayMs: 100)
+        // The timer and the full-batch exports are the processor's background work (the telemetry service runs it).
+        let background = Task { await batch.run() }
+        defer { background.cancel() }
         let tracer = OtelTracer(processor: batch)
         for i in 0..<3 { tracer.startSpan("s\(i)", context: .topLevel).end() }
         #expect(await eventually { exporter.spans.withLockedValue { $0.count } == 3 })

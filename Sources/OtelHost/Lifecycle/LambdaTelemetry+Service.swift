@@ -6,8 +6,9 @@ extension LambdaTelemetry: Service {
 
     /// Runs the telemetry's background work until graceful shutdown or cancellation.
     ///
-    /// The work is the processing mode's (the `async` extension loop and its watchdog, the `finalize` extension)
-    /// and the tracer's `forceFlush()` requests, each a child task of this call. On graceful shutdown (a
+    /// The work is the processing mode's (the `async` extension loop and its watchdog, the `finalize` extension,
+    /// the background exporter), the span processors' (a ``BatchSpanProcessor``'s timer) and the tracer's
+    /// `forceFlush()` requests, each a child task of this call. On graceful shutdown (a
     /// `ServiceGroup`'s, on SIGTERM) the background work stops and every queued span is exported within
     /// ``shutdownBudget``; then `run()` returns. On cancellation it returns at once, exporting nothing.
     public func run() async throws {
@@ -17,6 +18,7 @@ extension LambdaTelemetry: Service {
         let graceful = await withTaskGroup(of: Void.self) { group in
             group.addTask { await self.completion.run() }
             group.addTask { await self.tracer.serveFlushRequests() }
+            group.addTask { await self.tracer.processor.run() }
             let graceful: Bool
             do {
                 try await gracefulShutdown()

@@ -4,8 +4,9 @@ import NIOConcurrencyHelpers
 ///
 /// Spans wait in a bounded queue (new spans are dropped and counted when it is full). A batch of
 /// `maxExportBatchSize` spans is exported as soon as it is ready, and whatever is queued is exported every
-/// `scheduledDelayMs`. Exports run off the caller's task. ``forceFlush()`` exports everything and
-/// waits; ``shutdown()`` flushes and shuts the exporter down.
+/// `scheduledDelayMs`, by the processor's ``run()`` — background work the telemetry service runs as a child task,
+/// never on the caller's task. ``forceFlush()`` exports everything and waits; ``shutdown()`` flushes and shuts the
+/// exporter down.
 public final class BatchSpanProcessor: SpanProcessor {
     private struct State {
         var queue: [FinishedSpan] = []
@@ -16,7 +17,9 @@ public final class BatchSpanProcessor: SpanProcessor {
 
     private let exporter: any SpanExporter
     private let state = NIOLockedValueBox(State())
-    private let timer: NIOLockedValueBox<Task<Void, Never>?> = NIOLockedValueBox(nil)
+    /// Full batches, signalled to ``run()``; at most one signal waits.
+    private let batchesReady: AsyncStream<Void>
+    private let batchReady: AsyncStream<Void>.Continuation
     /// The queue capacity.
     public let maxQueueSize: Int
     /// The largest batch handed to the exporter.
@@ -24,7 +27,7 @@ public final class BatchSpanProcessor: SpanProcessor {
     /// The time between scheduled exports.
     public let scheduledDelayMs: UInt64
 
-    /// Creates the processor and starts its timer.
+    /// Creates the processor; its timer runs in ``run()``.
     ///
     /// - Parameters:
     ///   - exporter: Where batches go.
@@ -39,19 +42,33 @@ public final class BatchSpanProcessor: SpanProcessor {
         self.maxQueueSize = max(1, maxQueueSize)
         self.maxExportBatchSize = max(1, min(maxExportBatchSize, self.maxQueueSize))
         self.scheduledDelayMs = max(1, scheduledDelayMs)
-        let delay = self.scheduledDelayMs
-        let task = Task.detached { [weak self] in
-            while !Task.isCancelled {
-                try? await Task.sleep(nanoseconds: delay * 1_000_000)
-                guard let self else { return }
-                await self.exportQueued()
-            }
-        }
-        timer.withLockedValue { $0 = task }
+        (batchesReady, batchReady) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    deinit {
-        timer.withLockedValue { $0?.cancel() }
+    /// Exports a full batch as soon as it is ready, and whatever is queued every `scheduledDelayMs`, until the task
+    /// is cancelled.
+    public func run() async {
+        let batches = batchesReady
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                for await _ in batches {
+                    if Task.isCancelled { return }
+                    await self.exportQueued()
+                }
+            }
+            group.addTask {
+                while !Task.isCancelled {
+                    do {
+                        try await Task.sleep(for: .milliseconds(self.scheduledDelayMs))
+                    } catch {
+                        return
+                    }
+                    await self.exportQueued()
+                }
+            }
+            await group.next()
+            group.cancelAll()
+        }
     }
 
     /// Queues a sampled span; a full batch starts an export.
@@ -74,7 +91,7 @@ public final class BatchSpanProcessor: SpanProcessor {
             Diagnostics.warn("batch span processor queue full (\(maxQueueSize)): dropped_spans=\(droppedCount)")
         }
         if startExport {
-            Task { await self.exportQueued() }
+            batchReady.yield()
         }
     }
 
@@ -107,14 +124,14 @@ public final class BatchSpanProcessor: SpanProcessor {
         if let firstError { throw firstError }
     }
 
-    /// Stops the timer, flushes, and shuts the exporter down.
+    /// Flushes and shuts the exporter down; ``run()`` stops.
     public func shutdown() async throws {
         let already = state.withLockedValue { state -> Bool in
             defer { state.isShutdown = true }
             return state.isShutdown
         }
         guard !already else { return }
-        timer.withLockedValue { $0?.cancel() }
+        batchReady.finish()
         do {
             try await forceFlush()
         } catch {

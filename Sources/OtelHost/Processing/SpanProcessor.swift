@@ -14,6 +14,10 @@ public protocol SpanProcessor: Sendable {
 
     /// How many ended spans wait for an export; `nil` when the processor cannot tell (then a flush is always made).
     var pendingSpanCount: Int? { get }
+
+    /// The processor's background work (a batch timer); the telemetry service runs it as a child task and cancels
+    /// it at shutdown. It returns when cancelled.
+    func run() async
 }
 
 extension SpanProcessor {
@@ -22,6 +26,9 @@ extension SpanProcessor {
 
     /// Unknown by default.
     public var pendingSpanCount: Int? { nil }
+
+    /// No background work by default.
+    public func run() async {}
 }
 
 /// Runs several processors in order, as one.
@@ -47,6 +54,14 @@ public struct MultiSpanProcessor: SpanProcessor {
             total += count
         }
         return total
+    }
+
+    /// Runs every processor's background work.
+    public func run() async {
+        let processors = self.processors
+        await withTaskGroup(of: Void.self) { group in
+            for processor in processors { group.addTask { await processor.run() } }
+        }
     }
 
     /// Calls each processor's `onEnd`.
