@@ -80,7 +80,9 @@ struct ShutdownTests {
             #expect(code == 200)
             // This one never finishes: its first span has ended and waits in the buffer when SIGTERM comes.
             let slow = Task { try? await invoker.invoke(Array(#"{"rawPath":"/slow"}"#.utf8)) }
-            try await Task.sleep(nanoseconds: 500_000_000)
+            // Once the function has the invocation, its first span ends at once; leave time for a slow machine.
+            #expect(await eventually(10) { server.dispatchedInvocationCount == 2 })
+            try await Task.sleep(for: .seconds(1))
             slow.cancel()
         }
         #expect(status == 0)

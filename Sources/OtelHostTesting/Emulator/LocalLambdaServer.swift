@@ -119,6 +119,9 @@ public final class LocalLambdaServer: Sendable {
     /// How many extensions have registered.
     public var registeredExtensionCount: Int { state.withLockedValue { $0.extensions.count } }
 
+    /// How many invocations have been handed to the function so far.
+    public var dispatchedInvocationCount: Int { state.withLockedValue { $0.dispatched } }
+
     /// How many invocations ran at the same time, at most, so far.
     public var peakConcurrentInvocations: Int { state.withLockedValue { $0.peakInFlight } }
 
@@ -186,6 +189,7 @@ struct LocalLambdaState: Sendable {
     var maxConcurrency = 1
     /// How many invocations ran at the same time, at most.
     var peakInFlight = 0
+    var dispatched = 0
 
     /// Whether this server behaves as Lambda Managed Instances.
     var isManagedInstances: Bool { maxConcurrency > 1 }
@@ -235,6 +239,7 @@ struct LocalLambdaState: Sendable {
         _ invocation: Invocation, runtime: EventLoopPromise<LocalResponse>, _ actions: inout PendingActions
     ) {
         inFlight[invocation.requestID] = invocation
+        dispatched += 1
         peakInFlight = max(peakInFlight, inFlight.count)
         var headers = [
             ("Content-Type", "application/json"),
