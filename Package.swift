@@ -120,6 +120,7 @@ let package = Package(
             name: "OtelHostTesting",
             dependencies: [
                 "OtelHost", "OtelStdoutExporter", "OtlpStdoutDecoding",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

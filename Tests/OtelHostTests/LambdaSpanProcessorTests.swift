@@ -29,23 +29,6 @@ func makeSpan(_ name: String, trace: TraceID, invocation: Bool = false) -> Finis
     return span
 }
 
-/// The library's warnings that contain `token`, seen while this object lives (other tests may log at the same
-/// time; the token keeps them apart).
-final class WarningCapture: Sendable {
-    private let messages = NIOLockedValueBox<[String]>([])
-    private let token: UInt64
-
-    init(containing text: String) {
-        let messages = self.messages
-        token = Diagnostics.addObserver { level, message in
-            if level >= .warning && message.contains(text) { messages.withLockedValue { $0.append(message) } }
-        }
-    }
-
-    deinit { Diagnostics.removeObserver(token) }
-
-    var lines: [String] { messages.withLockedValue { $0 } }
-}
 
 func droppedCount(_ span: FinishedSpan?) -> Int64? {
     guard case .int64(let n)? = span?.attributes.get(LambdaSpanProcessor.droppedSpansAttribute) else { return nil }

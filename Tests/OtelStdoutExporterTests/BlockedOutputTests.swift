@@ -11,22 +11,6 @@ import Tracing
 import Glibc
 #endif
 
-/// The library's warnings that contain `text`, seen while this object lives.
-final class ExporterWarnings: Sendable {
-    private let messages = NIOLockedValueBox<[String]>([])
-    private let token: UInt64
-
-    init(containing text: String) {
-        let messages = self.messages
-        token = Diagnostics.addObserver { level, message in
-            if level >= .warning && message.contains(text) { messages.withLockedValue { $0.append(message) } }
-        }
-    }
-
-    deinit { Diagnostics.removeObserver(token) }
-
-    var lines: [String] { messages.withLockedValue { $0 } }
-}
 
 /// A pipe whose reader reads only when told to.
 final class StalledPipe {
@@ -89,7 +73,7 @@ func lines(_ bytes: [UInt8]) -> [String] {
         let pipe = StalledPipe()
         pipe.fill()
         let e = stdoutExporter(pipe.writeEnd)
-        let warnings = ExporterWarnings(containing: "fd \(pipe.writeEnd) did not take the line")
+        let warnings = WarningCapture(containing: "fd \(pipe.writeEnd) did not take the line")
         let start = ContinuousClock.now
         try await e.export([span("stuck")])
         try await e.export([span("stuck-too")])
@@ -213,7 +197,7 @@ func unusedHighDescriptor() -> Int32 {
         let number = unusedHighDescriptor()
         var other: [Int32] = [0, 0]
         #expect(pipe(&other) == 0)
-        let warnings = ExporterWarnings(containing: "fd \(number) is not open")
+        let warnings = WarningCapture(containing: "fd \(number) is not open")
         let output = FileDescriptorLineOutput(descriptor: number)
         #expect(!output.isAvailable)
         #expect(warnings.lines.count == 1)
@@ -256,7 +240,7 @@ func unusedHighDescriptor() -> Int32 {
         let fd = open(path, O_CREAT | O_WRONLY, 0o600)
         close(fd)
         defer { unlink(path) }
-        let warnings = ExporterWarnings(containing: path)
+        let warnings = WarningCapture(containing: path)
         let fallback = BufferLineOutput()
         let e = OtlpStdoutSpanExporter(output: NamedPipeLineOutput(path: path, fallback: fallback), environment: OtelEnvironment())
         for i in 0..<3 { try await e.export([span("line-\(i)")]) }
@@ -271,7 +255,7 @@ func unusedHighDescriptor() -> Int32 {
         let path = tempPath()
         #expect(mkfifo(path, 0o600) == 0)
         defer { unlink(path) }
-        let warnings = ExporterWarnings(containing: path)
+        let warnings = WarningCapture(containing: path)
         let fallback = BufferLineOutput()
         let output = NamedPipeLineOutput(path: path, openTimeoutMs: 50, fallback: fallback)
         let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
@@ -299,7 +283,7 @@ func unusedHighDescriptor() -> Int32 {
 @Suite struct HeaderValidationTests {
     @Test func headersThatAreNotHTTPFieldsAreSkippedWithAWarningNamingTheKey() async throws {
         let tag = "k\(UInt32.random(in: 0...UInt32.max))"
-        let warnings = ExporterWarnings(containing: tag)
+        let warnings = WarningCapture(containing: tag)
         let env = [
             "OTEL_EXPORTER_OTLP_HEADERS": "\(tag)-ok=fine value,\(tag)-del\u{7F}=1,\(tag)-esc\u{1B}[31m=2,\(tag)-ctl=va\u{01}lue,"
                 + "\(tag)-ключ=3,\(tag)-umlaut=grüß,\(tag) space=4",
@@ -315,7 +299,7 @@ func unusedHighDescriptor() -> Int32 {
 
     @Test func aLongBadKeyIsCutInTheWarning() {
         let tag = "k\(UInt32.random(in: 0...UInt32.max))"
-        let warnings = ExporterWarnings(containing: tag)
+        let warnings = WarningCapture(containing: tag)
         _ = OtlpStdoutSpanExporter(
             output: BufferLineOutput(),
             environment: OtelEnvironment(["OTEL_EXPORTER_OTLP_HEADERS": "\(tag)\u{1B}\(String(repeating: "a", count: 10_000))=1"]))
