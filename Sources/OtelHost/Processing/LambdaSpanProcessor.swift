@@ -24,10 +24,11 @@ public final class LambdaSpanProcessor: SpanProcessor {
     /// How many of the newest queued spans are searched for the invocation span of a dropped child.
     private static let searchedForInvocation = 16
 
+    /// The queued spans, oldest first: a bounded array that grows as spans arrive, so a processor costs nothing
+    /// up front whatever its capacity, and a flush hands the array to the exporter without copying it.
     private struct Ring {
-        var slots: [FinishedSpan?]
-        var head = 0
-        var count = 0
+        let capacity: Int
+        var slots: [FinishedSpan] = []
         /// Spans dropped since the last flush.
         var droppedSinceFlush = 0
         var totalDropped = 0
@@ -36,30 +37,21 @@ public final class LambdaSpanProcessor: SpanProcessor {
         var pendingDrops: [(trace: TraceID, count: Int)] = []
 
         init(capacity: Int) {
-            slots = Array(repeating: nil, count: capacity)
+            self.capacity = capacity
         }
 
-        func index(_ position: Int) -> Int { (head + position) % slots.count }
+        var count: Int { slots.count }
+        var isFull: Bool { slots.count >= capacity }
 
         mutating func append(_ span: FinishedSpan) {
-            slots[index(count)] = span
-            count += 1
+            slots.append(span)
         }
 
-        /// Removes the newest queued span that is not an invocation span; returns it.
+        /// Removes the newest queued span that is not an invocation span; returns it. The others keep the order
+        /// in which they ended.
         mutating func evictNewestChild() -> FinishedSpan? {
-            var position = count - 1
-            while position >= 0, slots[index(position)]?.isInvocationSpan != false { position -= 1 }
-            guard position >= 0 else { return nil }
-            let evicted = slots[index(position)]
-            // Close the gap: later spans move back by one, so the order stays the order of ending.
-            while position < count - 1 {
-                slots[index(position)] = slots[index(position + 1)]
-                position += 1
-            }
-            slots[index(count - 1)] = nil
-            count -= 1
-            return evicted
+            guard let position = slots.lastIndex(where: { !$0.isInvocationSpan }) else { return nil }
+            return slots.remove(at: position)
         }
 
         /// Counts a dropped span against its trace: on its invocation span if it is among the newest queued spans,
@@ -70,13 +62,11 @@ public final class LambdaSpanProcessor: SpanProcessor {
             let trace = span.context.traceID
             // Only the newest spans are searched, so a flood of drops stays cheap; a child outliving its
             // invocation span ends soon after it.
-            for position in stride(from: count - 1, through: max(0, count - LambdaSpanProcessor.searchedForInvocation), by: -1) {
-                let i = index(position)
-                guard var queued = slots[i], queued.isInvocationSpan, queued.context.traceID == trace else { continue }
+            for i in stride(from: slots.count - 1, through: max(0, slots.count - LambdaSpanProcessor.searchedForInvocation), by: -1) {
+                guard slots[i].isInvocationSpan, slots[i].context.traceID == trace else { continue }
                 var before: Int64 = 0
-                if case .int64(let n)? = queued.attributes.get(LambdaSpanProcessor.droppedSpansAttribute) { before = n }
-                queued.attributes.set(LambdaSpanProcessor.droppedSpansAttribute, value: .int64(before + 1))
-                slots[i] = queued
+                if case .int64(let n)? = slots[i].attributes.get(LambdaSpanProcessor.droppedSpansAttribute) { before = n }
+                slots[i].attributes.set(LambdaSpanProcessor.droppedSpansAttribute, value: .int64(before + 1))
                 return
             }
             if let at = pendingDrops.firstIndex(where: { $0.trace == trace }) {
@@ -94,15 +84,8 @@ public final class LambdaSpanProcessor: SpanProcessor {
         }
 
         mutating func drain() -> (spans: [FinishedSpan], dropped: Int) {
-            var out: [FinishedSpan] = []
-            out.reserveCapacity(count)
-            for position in 0..<count {
-                let i = index(position)
-                if let span = slots[i] { out.append(span) }
-                slots[i] = nil
-            }
-            head = 0
-            count = 0
+            let out = slots
+            slots = []
             defer { droppedSinceFlush = 0 }
             return (out, droppedSinceFlush)
         }
@@ -137,7 +120,7 @@ public final class LambdaSpanProcessor: SpanProcessor {
             if ring.isShutdown { return true }
             var span = span
             if span.isInvocationSpan {
-                if ring.count == ring.slots.count {
+                if ring.isFull {
                     if let evicted = ring.evictNewestChild() {
                         ring.recordDrop(of: evicted)
                     } else {
@@ -149,7 +132,7 @@ public final class LambdaSpanProcessor: SpanProcessor {
                 if dropped > 0 {
                     span.attributes.set(Self.droppedSpansAttribute, value: .int64(Int64(dropped)))
                 }
-            } else if ring.count == ring.slots.count {
+            } else if ring.isFull {
                 ring.recordDrop(of: span)
                 return false
             }
