@@ -1,23 +1,30 @@
 public import Instrumentation
 public import Tracing
-import NIOConcurrencyHelpers
+import Synchronization
 public import W3CTraceContext
 
-/// A span of this library: a reference to lock-protected state, ended once.
+/// A span of this library: a reference to mutex-protected state, ended once.
 ///
 /// A non-recording span (dropped by the sampler) keeps only its context, so its children inherit the trace and
 /// the unsampled flag; everything else on it is a no-op.
-public final class OtelSpan: Tracing.Span, @unchecked Sendable {
-    // Every mutable field below is read and written with `lock` held; the rest is immutable.
-    private let lock = NIOLock()
-    private var _name: String
-    private var _attributes: SpanAttributes
-    private var _events: [SpanEvent] = []
-    private var _links: [FinishedLink] = []
-    private var _droppedLinks: UInt32 = 0
-    private var _status: SpanStatus?
-    private var _ended = false
-    private var _isInvocationSpan = false
+public final class OtelSpan: Tracing.Span, Sendable {
+    /// What changes while the span is open.
+    private struct State: Sendable {
+        var name: String
+        var attributes = SpanAttributes()
+        var events: [SpanEvent] = []
+        var links: [FinishedLink] = []
+        var droppedLinks: UInt32 = 0
+        var status: SpanStatus?
+        var ended = false
+        var isInvocationSpan = false
+
+        init(name: String) {
+            self.name = name
+        }
+    }
+
+    private let state: Mutex<State>
 
     private let parentContext: InstrumentationContext
 
@@ -51,8 +58,7 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
         startTimeUnixNano: UInt64,
         pipeline: TracerPipeline?
     ) {
-        _name = name
-        _attributes = SpanAttributes()
+        state = Mutex(State(name: name))
         self.kind = kind
         parentContext = context
         self.spanContext = spanContext
@@ -65,51 +71,70 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
 
     /// The span name; renaming is allowed until the span ends.
     public var operationName: String {
-        get { lock.withLock { _name } }
+        get { state.withLock { $0.name } }
         set {
             guard isRecording else { return }
-            lock.withLock { if !_ended { _name = newValue } }
+            state.withLock { if !$0.ended { $0.name = newValue } }
         }
     }
 
     /// The span attributes. Setting one attribute mutates the span's storage in place.
+    ///
+    /// The mutex is never held while the caller's code runs: a modification takes the attributes out, lets the
+    /// caller change them, then puts them back, merging in whatever another task set meanwhile.
     public var attributes: SpanAttributes {
-        get { lock.withLock { _attributes } }
+        get { state.withLock { $0.attributes } }
         set {
             guard isRecording else { return }
-            lock.withLock { if !_ended { _attributes = newValue } }
+            state.withLock { if !$0.ended { $0.attributes = newValue } }
         }
+
         _modify {
-            lock.lock()
-            defer { lock.unlock() }
-            if isRecording && !_ended {
-                // Most spans get a handful of attributes: one allocation up front instead of four regrowths.
-                if _attributes.isEmpty { _attributes.reserveCapacity(16) }
-                yield &_attributes
-            } else {
+            var attributes = SpanAttributes()
+            let open = isRecording && state.withLock { state in
+                guard !state.ended else { return false }
+                swap(&attributes, &state.attributes)
+                return true
+            }
+            // Most spans get a handful of attributes: one allocation up front instead of four regrowths.
+            if open && attributes.isEmpty { attributes.reserveCapacity(16) }
+            guard open else {
                 var scratch = SpanAttributes()
                 yield &scratch
+                return
             }
+            defer {
+                state.withLock { state in
+                    guard !state.ended else { return }
+                    if state.attributes.isEmpty {
+                        swap(&attributes, &state.attributes)
+                    } else {
+                        attributes.merge(state.attributes)
+                        state.attributes = attributes
+                    }
+                }
+            }
+            yield &attributes
         }
     }
 
     /// Sets the status. An `ok` status is final: a later `error` does not replace it, as OpenTelemetry specifies.
     public func setStatus(_ status: SpanStatus) {
         guard isRecording else { return }
-        lock.withLock {
-            guard !_ended else { return }
-            if _status?.code == .ok { return }
-            _status = status
+        state.withLock { state in
+            guard !state.ended else { return }
+            if state.status?.code == .ok { return }
+            state.status = status
         }
     }
 
     /// The status set so far, if any.
-    public var status: SpanStatus? { lock.withLock { _status } }
+    public var status: SpanStatus? { state.withLock { $0.status } }
 
     /// Adds an event.
     public func addEvent(_ event: SpanEvent) {
         guard isRecording else { return }
-        lock.withLock { if !_ended { _events.append(event) } }
+        state.withLock { if !$0.ended { $0.events.append(event) } }
     }
 
     /// Records an error as an `exception` event with `exception.type` and `exception.message`.
@@ -134,18 +159,18 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
     public func addLink(_ link: SpanLink) {
         guard isRecording, let pipeline else { return }
         guard let linked = link.context.otelSpanContext, linked.isValid else {
-            lock.withLock { if !_ended { _droppedLinks += 1 } }
+            state.withLock { if !$0.ended { $0.droppedLinks += 1 } }
             Diagnostics.debug(
                 "span link refused on \"\(operationName.truncatedForLog())\": its context carries no valid span context")
             return
         }
         let limit = pipeline.limits.linkCountLimit
-        lock.withLock {
-            guard !_ended else { return }
-            if _links.count < limit {
-                _links.append(FinishedLink(context: linked, attributes: link.attributes))
+        state.withLock { state in
+            guard !state.ended else { return }
+            if state.links.count < limit {
+                state.links.append(FinishedLink(context: linked, attributes: link.attributes))
             } else {
-                _droppedLinks += 1
+                state.droppedLinks += 1
             }
         }
     }
@@ -154,16 +179,15 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         guard let pipeline else { return }
         let endTime = instant().nanosecondsSinceEpoch
-        lock.lock()
-        if _ended {
-            lock.unlock()
-            return
+        let taken: State? = state.withLock { state in
+            guard !state.ended else { return nil }
+            state.ended = true
+            return state
         }
-        _ended = true
-        var attributes = _attributes
-        let name = _name, events = _events, links = _links, status = _status, droppedLinks = _droppedLinks
-        let isInvocationSpan = _isInvocationSpan
-        lock.unlock()
+        guard let taken else { return }
+        var attributes = taken.attributes
+        let name = taken.name, events = taken.events, links = taken.links, status = taken.status
+        let droppedLinks = taken.droppedLinks, isInvocationSpan = taken.isInvocationSpan
 
         let limits = pipeline.limits
         let droppedAttributes = limits.apply(to: &attributes, countLimit: limits.attributeCountLimit)
@@ -206,12 +230,12 @@ public final class OtelSpan: Tracing.Span, @unchecked Sendable {
     /// Whether this is an invocation span; the host sets it where it starts one, and the Lambda span processor
     /// keeps such spans before their children when its buffer is full.
     package var isInvocationSpan: Bool {
-        get { lock.withLock { _isInvocationSpan } }
-        set { lock.withLock { _isInvocationSpan = newValue } }
+        get { state.withLock { $0.isInvocationSpan } }
+        set { state.withLock { $0.isInvocationSpan = newValue } }
     }
 
     /// Whether the span has ended.
-    public var hasEnded: Bool { lock.withLock { _ended } }
+    public var hasEnded: Bool { state.withLock { $0.ended } }
 
     /// The span of this library that is current in this task, if any.
     public static var current: OtelSpan? { InstrumentationContext.current?.otelSpan }
