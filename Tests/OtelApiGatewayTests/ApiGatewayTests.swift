@@ -124,8 +124,8 @@ struct ExtractorRegistryTests {
     @Test func userPluginsComeBeforeBuiltInsAndUnknownEventsGetTheDefault() async throws {
         struct Everything: EventExtractor {
             var name: String { "everything" }
-            func matches(_ event: JSONValue) -> Bool { event["mine"] != nil }
-            func extract(_ event: JSONValue) -> ExtractedSpan { ExtractedSpan(spanName: "mine", kind: .consumer, trigger: .pubsub) }
+            func matches(_ event: EventValue) -> Bool { event["mine"] != nil }
+            func extract(_ event: EventValue) -> ExtractedSpan { ExtractedSpan(spanName: "mine", kind: .consumer, trigger: .pubsub) }
         }
         let mine = ClosurePlugin { $0.registerExtractor(Everything()) }
         let telemetry = await LambdaTelemetry.make(plugins: [mine, ApiGatewayPlugin(), InMemoryExporterPlugin()], environment: OtelEnvironment())

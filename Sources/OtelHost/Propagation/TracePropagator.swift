@@ -31,17 +31,17 @@ public protocol TracePropagator: Sendable {
 }
 
 /// Several propagators as one: on extract the **last** that finds a valid context wins; inject writes all.
-public struct CompositePropagator: TracePropagator {
+package struct CompositePropagator: TracePropagator {
     /// The members, in order.
-    public let members: [any TracePropagator]
+    package let members: [any TracePropagator]
 
     /// Creates the composite.
-    public init(_ members: [any TracePropagator]) {
+    package init(_ members: [any TracePropagator]) {
         self.members = members
     }
 
     /// The context from the last member that finds a valid one.
-    public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
+    package func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
         var found: OtelSpanContext?
         for member in members {
             if let context = member.extract(from: carrier), context.isValid { found = context }
@@ -50,17 +50,17 @@ public struct CompositePropagator: TracePropagator {
     }
 
     /// Every member writes its headers.
-    public func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
+    package func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
         for member in members { member.inject(context, into: &carrier) }
     }
 }
 
 /// Propagates nothing.
-public struct NoOpPropagator: TracePropagator {
+package struct NoOpPropagator: TracePropagator {
     /// Creates the propagator.
-    public init() {}
+    package init() {}
     /// Finds nothing.
-    public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? { nil }
+    package func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? { nil }
     /// Writes nothing.
-    public func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {}
+    package func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {}
 }

@@ -1,12 +1,12 @@
 import W3CTraceContext
 
 /// W3C Trace Context: the `traceparent` and `tracestate` headers.
-public struct W3CTraceContextPropagator: TracePropagator {
+package struct W3CTraceContextPropagator: TracePropagator {
     /// Creates the propagator.
-    public init() {}
+    package init() {}
 
     /// Parses `traceparent` (version `00`, non-zero ids) and `tracestate`.
-    public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
+    package func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
         guard let parent = carrier.value(forHeader: "traceparent") else { return nil }
         let state = carrier.value(forHeader: "tracestate")
         let trimmed = parent.trimmingASCIIWhitespace()
@@ -26,7 +26,7 @@ public struct W3CTraceContextPropagator: TracePropagator {
     }
 
     /// Writes `traceparent`, and `tracestate` when there is one.
-    public func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
+    package func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
         guard context.isValid else { return }
         let flags = context.flags.rawValue
         let hexDigits: [Character] = Array("0123456789abcdef")

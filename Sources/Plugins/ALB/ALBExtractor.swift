@@ -6,27 +6,27 @@ import Tracing
 ///
 /// Recognised by a `requestContext.elb` object. Query values arrive as the client sent them (ALB does not
 /// decode them), so `url.query` is rebuilt without re-encoding. The span is named `{method} {path}`.
-public struct ALBExtractor: EventExtractor {
+package struct ALBExtractor: EventExtractor {
     /// Redacts sensitive query parameters in `url.query`.
-    public let redaction: QueryRedaction
+    let redaction: QueryRedaction
 
     /// Creates the extractor.
     ///
     /// - Parameter redaction: Which query parameters to redact.
-    public init(redaction: QueryRedaction = QueryRedaction()) {
+    package init(redaction: QueryRedaction = QueryRedaction()) {
         self.redaction = redaction
     }
 
     /// `alb`.
-    public var name: String { "alb" }
+    package var name: String { "alb" }
 
     /// `requestContext.elb` is an object.
-    public func matches(_ event: JSONValue) -> Bool {
-        event["requestContext"]?["elb"]?.objectValue != nil
+    package func matches(_ event: EventValue) -> Bool {
+        event["requestContext"]?["elb"]?.isObject == true
     }
 
     /// The HTTP server attributes of the request.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    package func extract(_ event: EventValue) -> ExtractedSpan {
         let headers = HTTPEventFields.headers(event)
         var span = HTTPEventFields.requestSpan(
             headers: headers,
@@ -61,9 +61,4 @@ public struct ALBPlugin: OtelPlugin {
     public func register(into registry: inout PluginRegistry) {
         registry.registerExtractor(ALBExtractor(redaction: QueryRedaction.resolve(registry.environment)))
     }
-}
-
-extension OtelPlugin where Self == ALBPlugin {
-    /// The ALB plugin.
-    public static var alb: ALBPlugin { ALBPlugin() }
 }

@@ -12,8 +12,3 @@ public struct ApiGatewayPlugin: OtelPlugin {
         registry.registerExtractor(ApiGatewayV1Extractor(redaction: redaction))
     }
 }
-
-extension OtelPlugin where Self == ApiGatewayPlugin {
-    /// The API Gateway plugin.
-    public static var apiGateway: ApiGatewayPlugin { ApiGatewayPlugin() }
-}

@@ -1,27 +1,27 @@
-public import OtelHost
+package import OtelHost
 import OtelPluginSupport
 
 /// API Gateway REST API (payload format 1.0) events.
 ///
 /// Recognised by a string `httpMethod` with `requestContext.stage` or `requestContext.resourcePath` (and no
 /// `requestContext.elb`, which marks ALB events). The span is named `{method} {resource}`.
-public struct ApiGatewayV1Extractor: EventExtractor {
+package struct ApiGatewayV1Extractor: EventExtractor {
     /// Redacts sensitive query parameters in `url.query`.
-    public let redaction: QueryRedaction
+    let redaction: QueryRedaction
 
     /// Creates the extractor.
     ///
     /// - Parameter redaction: Which query parameters to redact.
-    public init(redaction: QueryRedaction = QueryRedaction()) {
+    package init(redaction: QueryRedaction = QueryRedaction()) {
         self.redaction = redaction
     }
 
     /// `apigateway-v1`.
-    public var name: String { "apigateway-v1" }
+    package var name: String { "apigateway-v1" }
 
     /// `httpMethod` with `requestContext.stage` or `requestContext.resourcePath`.
-    public func matches(_ event: JSONValue) -> Bool {
-        guard event["httpMethod"]?.stringValue != nil, let context = event["requestContext"]?.objectValue else {
+    package func matches(_ event: EventValue) -> Bool {
+        guard event["httpMethod"]?.stringValue != nil, let context = event["requestContext"], context.isObject else {
             return false
         }
         guard context["elb"] == nil else { return false }
@@ -29,7 +29,7 @@ public struct ApiGatewayV1Extractor: EventExtractor {
     }
 
     /// The HTTP server attributes of the request.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    package func extract(_ event: EventValue) -> ExtractedSpan {
         let context = event["requestContext"]
         let identity = context?["identity"]
         let headers = HTTPEventFields.headers(event)

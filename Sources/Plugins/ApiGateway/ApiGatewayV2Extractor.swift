@@ -1,4 +1,4 @@
-public import OtelHost
+package import OtelHost
 import OtelPluginSupport
 
 /// API Gateway HTTP API (payload format 2.0) and Lambda Function URL events.
@@ -6,28 +6,28 @@ import OtelPluginSupport
 /// Recognised by `"version": "2.0"` with a `requestContext.http` object. The span is named
 /// `{method} {route}` where the route is the route template (`/orders/{orderId}`); a `$default` route has no
 /// template, so the span is named after the path and has no `http.route`.
-public struct ApiGatewayV2Extractor: EventExtractor {
+package struct ApiGatewayV2Extractor: EventExtractor {
     /// Redacts sensitive query parameters in `url.query`.
-    public let redaction: QueryRedaction
+    let redaction: QueryRedaction
 
     /// Creates the extractor.
     ///
     /// - Parameter redaction: Which query parameters to redact.
-    public init(redaction: QueryRedaction = QueryRedaction()) {
+    package init(redaction: QueryRedaction = QueryRedaction()) {
         self.redaction = redaction
     }
 
     /// `apigateway-v2`.
-    public var name: String { "apigateway-v2" }
+    package var name: String { "apigateway-v2" }
 
     /// `version` is `2.0` and `requestContext.http` is an object.
-    public func matches(_ event: JSONValue) -> Bool {
-        guard case .string("2.0")? = event["version"] else { return false }
-        return event["requestContext"]?["http"]?.objectValue != nil
+    package func matches(_ event: EventValue) -> Bool {
+        guard event["version"]?.stringValue == "2.0" else { return false }
+        return event["requestContext"]?["http"]?.isObject == true
     }
 
     /// The HTTP server attributes of the request.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    package func extract(_ event: EventValue) -> ExtractedSpan {
         let context = event["requestContext"]
         let http = context?["http"]
         let headers = EventHeaders(json: event["headers"])

@@ -8,7 +8,7 @@ import Tracing
 /// OpenTelemetry messaging attributes. A record whose message attributes carry the sender's context — a
 /// `traceparent` (with `tracestate`), else an `X-Amzn-Trace-Id`, each as `{"Type":"String","Value":…}` — becomes a
 /// link with the record's `messaging.message.id`. Records never become the parent.
-public struct SNSExtractor: EventExtractor {
+public struct SNSExtractor: EventExtractor, OtelPlugin {
     /// Creates the extractor.
     public init() {}
 
@@ -16,12 +16,12 @@ public struct SNSExtractor: EventExtractor {
     public var name: String { "sns" }
 
     /// The first record's `EventSource` is `aws:sns`.
-    public func matches(_ event: JSONValue) -> Bool {
+    public func matches(_ event: EventValue) -> Bool {
         EventRecords.matches(event, key: "EventSource", source: "aws:sns")
     }
 
     /// The messaging attributes of the notification and a link per distinct sender context.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
         var attributes = SpanAttributes()
         attributes.set("messaging.system", value: "aws_sns")
@@ -51,18 +51,5 @@ public struct SNSExtractor: EventExtractor {
     }
 }
 
-/// Registers the SNS extractor.
-public struct SNSPlugin: OtelPlugin {
-    /// Creates the plugin.
-    public init() {}
-
-    /// Registers the extractor.
-    public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(SNSExtractor())
-    }
-}
-
-extension OtelPlugin where Self == SNSPlugin {
-    /// The SNS plugin.
-    public static var sns: SNSPlugin { SNSPlugin() }
-}
+/// The SNS plugin: the extractor, which registers itself.
+public typealias SNSPlugin = SNSExtractor

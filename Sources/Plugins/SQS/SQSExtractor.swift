@@ -9,7 +9,7 @@ import Tracing
 /// `AWSTraceHeader` system attribute set by X-Ray — becomes a link with the record's `messaging.message.id`; a
 /// context shared by several records is linked once. Records never become the parent: the parent comes from the
 /// invocation's trace header, as for any event without headers.
-public struct SQSExtractor: EventExtractor {
+public struct SQSExtractor: EventExtractor, OtelPlugin {
     /// Creates the extractor.
     public init() {}
 
@@ -17,12 +17,12 @@ public struct SQSExtractor: EventExtractor {
     public var name: String { "sqs" }
 
     /// The first record's `eventSource` is `aws:sqs`.
-    public func matches(_ event: JSONValue) -> Bool {
+    public func matches(_ event: EventValue) -> Bool {
         EventRecords.matches(event, source: "aws:sqs")
     }
 
     /// The messaging attributes of the batch and a link per distinct sender context.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
         var attributes = SpanAttributes()
         attributes.set("messaging.system", value: "aws_sqs")
@@ -49,18 +49,5 @@ public struct SQSExtractor: EventExtractor {
     }
 }
 
-/// Registers the SQS extractor.
-public struct SQSPlugin: OtelPlugin {
-    /// Creates the plugin.
-    public init() {}
-
-    /// Registers the extractor.
-    public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(SQSExtractor())
-    }
-}
-
-extension OtelPlugin where Self == SQSPlugin {
-    /// The SQS plugin.
-    public static var sqs: SQSPlugin { SQSPlugin() }
-}
+/// The SQS plugin: the extractor, which registers itself.
+public typealias SQSPlugin = SQSExtractor

@@ -12,14 +12,14 @@ package enum EventRecords {
     ///   - event: The parsed event.
     ///   - key: The record's source field: `eventSource`, or `EventSource` for SNS.
     ///   - source: The expected value, such as `aws:sqs`.
-    package static func matches(_ event: JSONValue, key: String = "eventSource", source: String) -> Bool {
-        guard case .array(let records)? = event["Records"], let first = records.first else { return false }
+    package static func matches(_ event: EventValue, key: String = "eventSource", source: String) -> Bool {
+        guard case .array(let records)? = event.json["Records"], let first = records.first else { return false }
         return first[key]?.stringValue == source
     }
 
     /// The records of the batch; empty when `Records` is not an array.
-    package static func records(_ event: JSONValue) -> [JSONValue] {
-        event["Records"]?.arrayValue ?? []
+    package static func records(_ event: EventValue) -> [JSONValue] {
+        event.json["Records"]?.arrayValue ?? []
     }
 }
 

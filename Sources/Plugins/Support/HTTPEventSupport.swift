@@ -12,8 +12,8 @@ package enum HTTPEventFields {
     }
 
     /// The request headers: `headers`, else `multiValueHeaders`.
-    package static func headers(_ event: JSONValue) -> EventHeaders? {
-        if event["headers"]?.objectValue != nil { return EventHeaders(json: event["headers"]) }
+    package static func headers(_ event: EventValue) -> EventHeaders? {
+        if event["headers"]?.isObject == true { return EventHeaders(json: event["headers"]) }
         return EventHeaders(json: nil, multiValue: event["multiValueHeaders"])
     }
 
@@ -23,7 +23,8 @@ package enum HTTPEventFields {
     /// - Parameters:
     ///   - event: The parsed event.
     ///   - encode: Whether names and values are percent-encoded (API Gateway decodes them; ALB does not).
-    package static func query(_ event: JSONValue, encode: Bool) -> String? {
+    package static func query(_ event: EventValue, encode: Bool) -> String? {
+        let event = event.json
         func part(_ s: String) -> String { encode ? PercentEncoding.encode(s) : s }
         var pairs: [String] = []
         if let multi = event["multiValueQueryStringParameters"]?.objectValue {
