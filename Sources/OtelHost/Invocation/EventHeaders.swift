@@ -1,5 +1,7 @@
+import Instrumentation
+
 /// The headers of an event, looked up by name whatever its case; a name may have several values.
-public struct EventHeaders: Sendable, Hashable, HeaderLookup, HeaderSink {
+public struct EventHeaders: Sendable, Hashable {
     /// One header.
     package struct Field: Sendable, Hashable {
         /// The name, as the event spelled it.
@@ -18,6 +20,10 @@ public struct EventHeaders: Sendable, Hashable, HeaderLookup, HeaderSink {
     package var fields: [Field]
     /// The Lambda runtime's X-Ray header for this invocation, for the `xray-lambda` propagator.
     public var lambdaTraceHeader: String?
+
+    /// The key under which a propagator reads ``lambdaTraceHeader`` (`Lambda-Runtime-Trace-Id`); carriers other
+    /// than an invocation's have no value for it.
+    public static let lambdaTraceHeaderKey = "lambda-runtime-trace-id"
 
     /// Creates headers from fields.
     package init(_ fields: [Field], lambdaTraceHeader: String? = nil) {
@@ -76,6 +82,28 @@ public struct EventHeaders: Sendable, Hashable, HeaderLookup, HeaderSink {
     public mutating func setValue(_ value: String, forHeader name: String) {
         fields.removeAll { $0.name.equalsIgnoringASCIICase(name) }
         fields.append(Field(name: name, value: value))
+    }
+}
+
+extension EventHeaders {
+    /// Reads event headers for a propagator: a header by name whatever its case, and under
+    /// ``lambdaTraceHeaderKey`` the Lambda runtime's trace header.
+    package struct Reader: Extractor {
+        package init() {}
+
+        package func extract(key: String, from carrier: EventHeaders) -> String? {
+            key == EventHeaders.lambdaTraceHeaderKey
+                ? carrier.lambdaTraceHeader : carrier.value(forHeader: key)
+        }
+    }
+
+    /// Writes event headers for a propagator, replacing earlier values of the header.
+    package struct Writer: Injector {
+        package init() {}
+
+        package func inject(_ value: String, forKey key: String, into carrier: inout EventHeaders) {
+            carrier.setValue(value, forHeader: key)
+        }
     }
 }
 

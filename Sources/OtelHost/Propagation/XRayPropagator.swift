@@ -1,3 +1,4 @@
+package import Instrumentation
 import W3CTraceContext
 #if canImport(Glibc)
 import Glibc
@@ -28,14 +29,20 @@ package struct XRayPropagator: TracePropagator {
     package init() {}
 
     /// The parent context of the carrier's X-Ray header; `nil` when it is missing, malformed or says `Sampled=0`.
-    package func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
-        carrier.value(forHeader: Self.headerName).flatMap(Self.parent)
+    /// Carriers whose names are case-sensitive are asked for `X-Amzn-Trace-Id` too.
+    package func extract<Extract: Extractor>(from carrier: Extract.Carrier, using extractor: Extract) -> OtelSpanContext? {
+        let header =
+            extractor.extract(key: Self.headerName, from: carrier)
+            ?? extractor.extract(key: "X-Amzn-Trace-Id", from: carrier)
+        return header.flatMap(Self.parent)
     }
 
     /// Writes `X-Amzn-Trace-Id`.
-    package func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
+    package func inject<Inject: Injector>(
+        _ context: OtelSpanContext, into carrier: inout Inject.Carrier, using injector: Inject
+    ) {
         guard context.isValid else { return }
-        carrier.setValue(Self.format(context), forHeader: "X-Amzn-Trace-Id")
+        injector.inject(Self.format(context), forKey: "X-Amzn-Trace-Id", into: &carrier)
     }
 
     /// The context of a header as a parent: `nil` when it is malformed or says `Sampled=0`.
@@ -123,9 +130,9 @@ package struct XRayLambdaPropagator: TracePropagator {
     }
 
     /// The carrier's X-Ray context, else the Lambda trace header's, skipping sources that say `Sampled=0`.
-    package func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
-        if let fromCarrier = xray.extract(from: carrier) { return fromCarrier }
-        if let fromRuntime = carrier.lambdaTraceHeader {
+    package func extract<Extract: Extractor>(from carrier: Extract.Carrier, using extractor: Extract) -> OtelSpanContext? {
+        if let fromCarrier = xray.extract(from: carrier, using: extractor) { return fromCarrier }
+        if let fromRuntime = extractor.extract(key: EventHeaders.lambdaTraceHeaderKey, from: carrier) {
             return XRayPropagator.parent(fromRuntime)
         }
         guard readsEnvironment else { return nil }
@@ -133,8 +140,10 @@ package struct XRayLambdaPropagator: TracePropagator {
     }
 
     /// Writes `X-Amzn-Trace-Id`.
-    package func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
-        xray.inject(context, into: &carrier)
+    package func inject<Inject: Injector>(
+        _ context: OtelSpanContext, into carrier: inout Inject.Carrier, using injector: Inject
+    ) {
+        xray.inject(context, into: &carrier, using: injector)
     }
 
     private static func processTraceHeader() -> String? {

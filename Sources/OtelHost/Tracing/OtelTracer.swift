@@ -181,8 +181,7 @@ public struct OtelTracer: Tracer {
         into context: inout InstrumentationContext,
         using extractor: Extract
     ) where Extract: Extractor, Extract.Carrier == Carrier {
-        let lookup = ExtractorLookup(carrier: carrier, extractor: extractor)
-        if let parent = propagator.extract(from: lookup) {
+        if let parent = propagator.extract(from: carrier, using: extractor) {
             context.otelSpanContext = parent
         }
     }
@@ -194,31 +193,6 @@ public struct OtelTracer: Tracer {
         using injector: Inject
     ) where Inject: Injector, Inject.Carrier == Carrier {
         guard let spanContext = context.otelSpanContext else { return }
-        var sink = InjectorSink(carrier: carrier, injector: injector)
-        propagator.inject(spanContext, into: &sink)
-        carrier = sink.carrier
-    }
-}
-
-private struct ExtractorLookup<Extract: Extractor>: HeaderLookup {
-    let carrier: Extract.Carrier
-    let extractor: Extract
-
-    func value(forHeader name: String) -> String? {
-        if let value = extractor.extract(key: name, from: carrier) { return value }
-        // Extractors are asked with lower-case names first; some carriers are case-sensitive.
-        switch name {
-        case "x-amzn-trace-id": return extractor.extract(key: "X-Amzn-Trace-Id", from: carrier)
-        default: return nil
-        }
-    }
-}
-
-private struct InjectorSink<Inject: Injector>: HeaderSink {
-    var carrier: Inject.Carrier
-    let injector: Inject
-
-    mutating func setValue(_ value: String, forHeader name: String) {
-        injector.inject(value, forKey: name, into: &carrier)
+        propagator.inject(spanContext, into: &carrier, using: injector)
     }
 }
