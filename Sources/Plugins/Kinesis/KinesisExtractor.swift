@@ -22,16 +22,9 @@ public struct KinesisExtractor: EventExtractor, OtelPlugin {
     /// The messaging attributes of the batch.
     public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
-        var attributes = SpanAttributes()
-        attributes.set("messaging.system", value: "aws_kinesis")
-        attributes.set("messaging.operation.type", value: "process")
-        attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
         let stream = records.first?["eventSourceARN"]?.stringValue
             .flatMap(AmazonResourceName.init)?.name(ofType: "stream")
-        if let stream { attributes.set("messaging.destination.name", value: .string(stream)) }
-        return ExtractedSpan(
-            spanName: stream.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes,
-            carrier: nil, trigger: .pubsub)
+        return EventRecords.messagingSpan(system: "aws_kinesis", records: records, destination: stream)
     }
 }
 

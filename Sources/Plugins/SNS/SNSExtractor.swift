@@ -23,17 +23,6 @@ public struct SNSExtractor: EventExtractor, OtelPlugin {
     /// The messaging attributes of the notification and a link per distinct sender context.
     public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
-        var attributes = SpanAttributes()
-        attributes.set("messaging.system", value: "aws_sns")
-        attributes.set("messaging.operation.type", value: "process")
-        attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
-        let topic = records.first?["Sns"]?["TopicArn"]?.stringValue.flatMap(AmazonResourceName.init)?.name
-        if let topic { attributes.set("messaging.destination.name", value: .string(topic)) }
-        // Lambda delivers one notification per invocation; a batch of several has no single message id.
-        if records.count == 1, let id = records[0]["Sns"]?["MessageId"]?.stringValue {
-            attributes.set("messaging.message.id", value: .string(id))
-        }
-
         var links = TraceLinks()
         for record in records {
             let notification = record["Sns"]
@@ -45,9 +34,11 @@ public struct SNSExtractor: EventExtractor, OtelPlugin {
                 traceparent: value("traceparent"), tracestate: value("tracestate"), xray: value("X-Amzn-Trace-Id"),
                 messageID: notification?["MessageId"]?.stringValue))
         }
-        return ExtractedSpan(
-            spanName: topic.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes,
-            links: links.links, carrier: nil, trigger: .pubsub)
+        // Lambda delivers one notification per invocation; a batch of several has no single message id.
+        return EventRecords.messagingSpan(
+            system: "aws_sns", records: records,
+            destination: records.first?["Sns"]?["TopicArn"]?.stringValue.flatMap(AmazonResourceName.init)?.name,
+            messageID: { $0["Sns"]?["MessageId"]?.stringValue }, links: links.links)
     }
 }
 

@@ -24,16 +24,6 @@ public struct SQSExtractor: EventExtractor, OtelPlugin {
     /// The messaging attributes of the batch and a link per distinct sender context.
     public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
-        var attributes = SpanAttributes()
-        attributes.set("messaging.system", value: "aws_sqs")
-        attributes.set("messaging.operation.type", value: "process")
-        attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
-        let queue = records.first?["eventSourceARN"]?.stringValue.flatMap(AmazonResourceName.init)?.name
-        if let queue { attributes.set("messaging.destination.name", value: .string(queue)) }
-        if records.count == 1, let id = records[0]["messageId"]?.stringValue {
-            attributes.set("messaging.message.id", value: .string(id))
-        }
-
         var links = TraceLinks()
         for record in records {
             let messageAttributes = record["messageAttributes"]
@@ -43,9 +33,10 @@ public struct SQSExtractor: EventExtractor, OtelPlugin {
                 xray: record["attributes"]?["AWSTraceHeader"]?.stringValue,
                 messageID: record["messageId"]?.stringValue))
         }
-        return ExtractedSpan(
-            spanName: queue.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes, links: links.links,
-            carrier: nil, trigger: .pubsub)
+        return EventRecords.messagingSpan(
+            system: "aws_sqs", records: records,
+            destination: records.first?["eventSourceARN"]?.stringValue.flatMap(AmazonResourceName.init)?.name,
+            messageID: { $0["messageId"]?.stringValue }, links: links.links)
     }
 }
 
