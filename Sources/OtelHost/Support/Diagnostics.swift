@@ -39,7 +39,7 @@ package enum Diagnostics {
         injected ?? state.withLockedValue { $0.logger }
     }
 
-    /// Sets the level of the library's diagnostics.
+    /// Sets the level of the standard-error logger.
     package static func configure(level: Logger.Level) {
         state.withLockedValue { $0.logger.logLevel = level }
     }
