@@ -32,7 +32,7 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
-        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.10.1"),
@@ -121,6 +121,7 @@ let package = Package(
             dependencies: [
                 "OtelHost", "OtelStdoutExporter", "OtlpStdoutDecoding",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "Tracing", package: "swift-distributed-tracing"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -201,7 +202,10 @@ let package = Package(
             path: "Tools/ConformanceWriter"
         ),
 
-        .testTarget(name: "OtelHostTests", dependencies: ["OtelHost", "OtelHostTesting"]),
+        .testTarget(
+            name: "OtelHostTests",
+            dependencies: ["OtelHost", "OtelHostTesting", .product(name: "InMemoryLogging", package: "swift-log")]
+        ),
         .testTarget(name: "OtelApiGatewayTests", dependencies: ["OtelApiGateway", "OtelHostTesting", "PluginTestSupport"]),
         .testTarget(name: "OtelALBTests", dependencies: ["OtelALB", "OtelHostTesting"]),
         .testTarget(
@@ -226,6 +230,7 @@ let package = Package(
             name: "LambdaOtelLiteTests",
             dependencies: [
                 "LambdaOtelLite", "OtlpStdoutDecoding", "OtelHostTesting", "HelloLambdaHandler", "EventFuzzing",
+                .product(name: "InMemoryLogging", package: "swift-log"),
                 .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

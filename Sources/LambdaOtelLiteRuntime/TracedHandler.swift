@@ -89,7 +89,7 @@ extension InvocationContext {
         let deadline = context.deadline.millisecondsSinceEpoch()
         self.init(
             requestID: context.requestID,
-            deadlineMs: normalizedDeadlineMs(UInt64(clamping: deadline)),
+            deadline: .lambdaDeadline(epochMilliseconds: UInt64(clamping: deadline)),
             invokedFunctionARN: context.invokedFunctionARN,
             traceHeader: context.traceID.isEmpty ? nil : context.traceID,
             tenantID: context.tenantID)

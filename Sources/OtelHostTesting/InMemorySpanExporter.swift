@@ -64,16 +64,12 @@ extension InvocationContext {
         requestID: String = "req-\(UInt32.random(in: 0...UInt32.max))",
         functionARN: String = "arn:aws:lambda:us-east-1:123456789012:function:test-function",
         traceHeader: String? = nil,
-        remainingMs: UInt64 = 60_000
+        remainingTime: Duration = .seconds(60)
     ) -> InvocationContext {
         InvocationContext(
             requestID: requestID,
-            deadlineMs: currentTimeMillis() + remainingMs,
+            deadline: .now + remainingTime,
             invokedFunctionARN: functionARN,
             traceHeader: traceHeader)
     }
-}
-
-private func currentTimeMillis() -> UInt64 {
-    UInt64(InvocationContext(requestID: "", deadlineMs: 0, invokedFunctionARN: "").remainingTimeMs * -1)
 }

@@ -1,26 +1,45 @@
-import Logging
-import NIOConcurrencyHelpers
+public import InMemoryLogging
+public import Logging
 import OtelHost
 
-/// The library's warnings and errors that contain a text, seen while this object lives.
+/// The library's warnings and errors that contain a text, logged while ``capture(_:isolation:)`` runs.
 ///
-/// Tests running in parallel each keep their own capture; the text keeps one test's warnings apart from another's.
+/// The library's diagnostics go to an in-memory logger for the work done inside `capture` (and the child tasks it
+/// starts), so tests running in parallel each see their own; the text keeps one test's warnings apart from
+/// another's within one capture.
 public final class WarningCapture: Sendable {
-    private let messages = NIOLockedValueBox<[String]>([])
-    private let token: UInt64
+    /// Where the diagnostics are kept.
+    public let handler: InMemoryLogHandler
+    /// The logger the diagnostics go to, at level `trace`.
+    public let logger: Logger
+    private let text: String
 
-    /// Starts capturing.
+    /// Creates a capture.
     ///
     /// - Parameter text: What a captured message contains.
     public init(containing text: String) {
-        let messages = self.messages
-        token = Diagnostics.addObserver { level, message in
-            if level >= .warning && message.contains(text) { messages.withLockedValue { $0.append(message) } }
-        }
+        let handler = InMemoryLogHandler()
+        var logger = Logger(label: "lambda-otel-lite") { _ in handler }
+        logger.logLevel = .trace
+        self.handler = handler
+        self.logger = logger
+        self.text = text
     }
 
-    deinit { Diagnostics.removeObserver(token) }
+    /// Runs `body` with the library's diagnostics going to ``logger``.
+    ///
+    /// - Parameters:
+    ///   - body: The work whose diagnostics are captured.
+    ///   - isolation: The caller's isolation.
+    /// - Returns: What `body` returns.
+    public func capture<T>(
+        _ body: () async throws -> T, isolation: isolated (any Actor)? = #isolation
+    ) async rethrows -> T {
+        try await Diagnostics.withLogger(logger, body, isolation: isolation)
+    }
 
-    /// The captured messages, in order.
-    public var lines: [String] { messages.withLockedValue { $0 } }
+    /// The captured warnings and errors that contain the text, in order.
+    public var lines: [String] {
+        handler.entries.filter { $0.level >= .warning }.map { "\($0.message)" }.filter { $0.contains(text) }
+    }
 }

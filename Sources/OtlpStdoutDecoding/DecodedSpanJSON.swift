@@ -1,9 +1,9 @@
-public import OtelHost
+package import OtelHost
 
 extension DecodedValue {
     /// The value as JSON: strings, Booleans and numbers as themselves, arrays and key–value lists nested, bytes
     /// as `"<n bytes>"`, an empty value as `null`.
-    public var jsonValue: JSONValue {
+    package var jsonValue: JSONValue {
         switch self {
         case .string(let s): return .string(s)
         case .bool(let b): return .bool(b)
@@ -23,7 +23,7 @@ extension DecodedSpan {
     /// the resource.
     ///
     /// - Parameter resource: The attributes of the resource the span came with.
-    public func jsonValue(resource: [DecodedAttribute]) -> JSONValue {
+    package func jsonValue(resource: [DecodedAttribute]) -> JSONValue {
         .object(JSONObject([
             JSONMember("trace_id", .string(traceID)),
             JSONMember("span_id", .string(spanID)),

@@ -1,4 +1,5 @@
 import EventFuzzing
+import InMemoryLogging
 import LambdaOtelLite
 import Logging
 import NIOConcurrencyHelpers
@@ -62,19 +63,17 @@ struct EventPathPropertyTests {
 /// Every environment variable we read, with an invalid value: one warning naming it, and the fallback.
 @Suite(.serialized)
 struct InvalidConfigurationTests {
-    final class Recorder: Sendable {
-        let messages = NIOLockedValueBox<[String]>([])
-        func count(_ token: String) -> Int { messages.withLockedValue { $0.filter { $0.contains(token) }.count } }
+    struct Recorder {
+        let logs: InMemoryLogHandler
+        var messages: [String] { logs.entries.filter { $0.level >= .warning }.map { "\($0.message)" } }
+        func count(_ token: String) -> Int { messages.filter { $0.contains(token) }.count }
     }
 
+    /// The warnings logged while `body` runs, through a logger given as the library's diagnostics logger.
     func withWarnings(_ body: () async -> Void) async -> Recorder {
-        let recorder = Recorder()
-        Diagnostics.setRecorder { level, message in
-            if level >= .warning { recorder.messages.withLockedValue { $0.append(message) } }
-        }
-        await body()
-        Diagnostics.setRecorder(nil)
-        return recorder
+        let logs = InMemoryLogHandler()
+        await Diagnostics.withLogger(Logger(label: "test") { _ in logs }) { await body() }
+        return Recorder(logs: logs)
     }
 
     @Test(arguments: [
@@ -95,7 +94,7 @@ struct InvalidConfigurationTests {
             let telemetry = await LambdaTelemetry.make(plugins: .defaults, environment: OtelEnvironment(values))
             box.withLockedValue { $0 = telemetry }
         }
-        #expect(recorder.count(token) == 1, "\(recorder.messages.withLockedValue { $0 })")
+        #expect(recorder.count(token) == 1, "\(recorder.messages)")
         let telemetry = box.withLockedValue { $0 }
         // The documented fallbacks still run: sync mode, a recording tracer.
         #expect(telemetry?.processingMode == .sync)

@@ -165,7 +165,7 @@ struct ProcessingModeTests {
 
     @Test func finalizeBacksOffWhenEventNextFailsAtOnce() async throws {
         let exporter = GatedExporter()
-        let batch = BatchSpanProcessor(exporter: exporter, maxExportBatchSize: 1, scheduledDelayMs: 50)
+        let batch = BatchSpanProcessor(exporter: exporter, maxExportBatchSize: 1, scheduledDelay: .milliseconds(50))
         let (server, telemetry, runtime) = try await start(
             mode: "finalize", quirks: [.failEventNextWithoutEvents], exporter: exporter, processors: [batch])
         defer { runtime.cancel() }
@@ -182,7 +182,7 @@ struct ProcessingModeTests {
 
     @Test func batchProcessorExportsBySizeAndTime() async throws {
         let exporter = GatedExporter()
-        let batch = BatchSpanProcessor(exporter: exporter, maxExportBatchSize: 3, scheduledDelayMs: 100)
+        let batch = BatchSpanProcessor(exporter: exporter, maxExportBatchSize: 3, scheduledDelay: .milliseconds(100))
         // The timer and the full-batch exports are the processor's background work (the telemetry service runs it).
         let background = Task { await batch.run() }
         defer { background.cancel() }

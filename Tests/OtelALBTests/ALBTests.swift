@@ -25,8 +25,8 @@ struct ALBTests {
 
     func extract(_ json: String) throws -> ExtractedSpan {
         let event = try JSONValue(parsing: json)
-        #expect(ALBExtractor().matches(event))
-        return ALBExtractor().extract(event)
+        #expect(ALBEvents.extractor().matches(event))
+        return ALBEvents.extractor().extract(event)
     }
 
     @Test func singleValueForm() throws {
@@ -59,7 +59,7 @@ struct ALBTests {
     }
 
     @Test func notAnALBEvent() throws {
-        #expect(!ALBExtractor().matches(try JSONValue(parsing: #"{"httpMethod":"GET","requestContext":{"stage":"prod"}}"#)))
-        #expect(!ALBExtractor().matches(try JSONValue(parsing: #"{"requestContext":{"elb":"x"}}"#)))
+        #expect(!ALBEvents.extractor().matches(try JSONValue(parsing: #"{"httpMethod":"GET","requestContext":{"stage":"prod"}}"#)))
+        #expect(!ALBEvents.extractor().matches(try JSONValue(parsing: #"{"requestContext":{"elb":"x"}}"#)))
     }
 }

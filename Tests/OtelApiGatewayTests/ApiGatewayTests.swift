@@ -46,7 +46,7 @@ func extract(_ json: String, extractor: any EventExtractor) throws -> ExtractedS
 
 struct ApiGatewayV2Tests {
     @Test func everyAttributeOfTheHTTPAPIEvent() throws {
-        let result = try extract(Events.v2, extractor: ApiGatewayV2Extractor())
+        let result = try extract(Events.v2, extractor: ApiGatewayEvents.v2())
         #expect(result.spanName == "GET /orders/{orderId}")
         #expect(result.kind == .server)
         #expect(result.trigger == .http)
@@ -64,7 +64,7 @@ struct ApiGatewayV2Tests {
     }
 
     @Test func defaultRouteHasNoTemplateAndFallsBackToHeaders() throws {
-        let result = try extract(Events.v2Default, extractor: ApiGatewayV2Extractor())
+        let result = try extract(Events.v2Default, extractor: ApiGatewayEvents.v2())
         #expect(result.spanName == "GET /health")
         #expect(result.attributes.get("http.route") == nil)
         #expect(result.attributes.get("url.query") == nil)
@@ -72,7 +72,7 @@ struct ApiGatewayV2Tests {
     }
 
     @Test func shapeDetection() throws {
-        let v2 = ApiGatewayV2Extractor(), v1 = ApiGatewayV1Extractor()
+        let v2 = ApiGatewayEvents.v2(), v1 = ApiGatewayEvents.v1()
         #expect(v2.matches(try JSONValue(parsing: Events.v2)))
         #expect(!v1.matches(try JSONValue(parsing: Events.v2)))
         #expect(v1.matches(try JSONValue(parsing: Events.v1)))
@@ -85,7 +85,7 @@ struct ApiGatewayV2Tests {
 
     @Test func missingAndWrongFieldsGiveFewerAttributes() throws {
         let result = try extract(#"{"version":"2.0","routeKey":7,"requestContext":{"http":{"method":1}},"headers":"x"}"#,
-                                 extractor: ApiGatewayV2Extractor())
+                                 extractor: ApiGatewayEvents.v2())
         #expect(result.spanName == "HTTP /")
         #expect(result.attributes.get("http.request.method") == nil)
         #expect(result.attributes.get("url.scheme") == .string("https"))
@@ -95,7 +95,7 @@ struct ApiGatewayV2Tests {
     @Test func routeTemplates() throws {
         for (key, expected) in [("ANY /{proxy+}", "/{proxy+}"), ("$default", nil), ("POST /a/b", "/a/b"), ("/bare", "/bare")] as [(String, String?)] {
             let json = #"{"version":"2.0","routeKey":"\#(key)","rawPath":"/x","requestContext":{"http":{"method":"GET"}}}"#
-            let result = try extract(json, extractor: ApiGatewayV2Extractor())
+            let result = try extract(json, extractor: ApiGatewayEvents.v2())
             #expect(result.attributes.get("http.route") == expected.map { .string($0) })
             #expect(result.spanName == "GET \(expected ?? "/x")")
         }
@@ -104,7 +104,7 @@ struct ApiGatewayV2Tests {
 
 struct ApiGatewayV1Tests {
     @Test func everyAttributeOfTheRESTEvent() throws {
-        let result = try extract(Events.v1, extractor: ApiGatewayV1Extractor())
+        let result = try extract(Events.v1, extractor: ApiGatewayEvents.v1())
         #expect(result.spanName == "POST /orders/{orderId}")
         let a = result.attributes
         #expect(a.get("http.request.method") == .string("POST"))
@@ -124,8 +124,8 @@ struct ExtractorRegistryTests {
     @Test func userPluginsComeBeforeBuiltInsAndUnknownEventsGetTheDefault() async throws {
         struct Everything: EventExtractor {
             var name: String { "everything" }
-            func matches(_ event: JSONValue) -> Bool { event["mine"] != nil }
-            func extract(_ event: JSONValue) -> ExtractedSpan { ExtractedSpan(spanName: "mine", kind: .consumer, trigger: .pubsub) }
+            func matches(_ event: EventValue) -> Bool { event["mine"] != nil }
+            func extract(_ event: EventValue) -> ExtractedSpan { ExtractedSpan(spanName: "mine", kind: .consumer, trigger: .pubsub) }
         }
         let mine = ClosurePlugin { $0.registerExtractor(Everything()) }
         let telemetry = await LambdaTelemetry.make(plugins: [mine, ApiGatewayPlugin(), InMemoryExporterPlugin()], environment: OtelEnvironment())

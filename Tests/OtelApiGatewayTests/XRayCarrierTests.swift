@@ -8,10 +8,10 @@ import Tracing
 /// The HTTP API extractor, plus a link built from the request's own X-Ray header: what a user's extractor does
 /// with `SpanLink.fromXRayHeader`.
 struct LinkingHTTPExtractor: EventExtractor {
-    let inner = ApiGatewayV2Extractor()
+    let inner: any EventExtractor = ApiGatewayEvents.v2()
     var name: String { "linking-http" }
-    func matches(_ event: JSONValue) -> Bool { inner.matches(event) }
-    func extract(_ event: JSONValue) -> ExtractedSpan {
+    func matches(_ event: EventValue) -> Bool { inner.matches(event) }
+    func extract(_ event: EventValue) -> ExtractedSpan {
         var extracted = inner.extract(event)
         if let header = extracted.carrier?.value(forHeader: "x-amzn-trace-id"),
             let link = SpanLink.fromXRayHeader(header, attributes: ["link.source": "x-amzn-trace-id"])

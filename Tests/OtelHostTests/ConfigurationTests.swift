@@ -142,6 +142,6 @@ struct InvocationContextTests {
         ("function-arn", nil),
     ] as [(String, String?)])
     func accountIDIsTwelveDigits(arn: String, expected: String?) {
-        #expect(InvocationContext(requestID: "r", deadlineMs: 0, invokedFunctionARN: arn).accountID == expected)
+        #expect(InvocationContext(requestID: "r", deadline: .now, invokedFunctionARN: arn).accountID == expected)
     }
 }

@@ -100,7 +100,7 @@ struct BoundedFlushTests {
         let tracer = OtelTracer(processor: processor)
         tracer.startSpan("stuck", context: .topLevel).end()
         let start = ContinuousClock.now
-        await tracer.flush(before: .fake(remainingMs: 1000))
+        await tracer.flush(before: .fake(remainingTime: .seconds(1)))
         // The exporter would take an hour; the flush gives up at the deadline's budget. (The bound is loose:
         // timers slip on a loaded two-core machine running the other suites in parallel.)
         #expect(ContinuousClock.now - start < .seconds(10))

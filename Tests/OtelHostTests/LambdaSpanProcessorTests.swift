@@ -76,22 +76,24 @@ struct InvocationSpanIsKeptTests {
     @Test func oneWarningPerOverflowingFlushLoggedByThatFlush() async throws {
         // Capacity 5 appears in no other test, so the captured warnings are this test's.
         let warnings = WarningCapture(containing: "span buffer full (capacity 5)")
-        let exporter = InMemorySpanExporter()
-        let processor = LambdaSpanProcessor(exporter: exporter, maxQueueSize: 5, environment: OtelEnvironment())
-        for round in 1...3 {
-            let trace = TraceID.random()
-            for i in 0..<300 { processor.onEnd(makeSpan("child-\(i)", trace: trace)) }
-            processor.onEnd(makeSpan("invocation", trace: trace, invocation: true))
-            #expect(warnings.lines.count == round - 1, "no warning before the flush")
+        try await warnings.capture {
+            let exporter = InMemorySpanExporter()
+            let processor = LambdaSpanProcessor(exporter: exporter, maxQueueSize: 5, environment: OtelEnvironment())
+            for round in 1...3 {
+                let trace = TraceID.random()
+                for i in 0..<300 { processor.onEnd(makeSpan("child-\(i)", trace: trace)) }
+                processor.onEnd(makeSpan("invocation", trace: trace, invocation: true))
+                #expect(warnings.lines.count == round - 1, "no warning before the flush")
+                try await processor.forceFlush()
+                #expect(warnings.lines.count == round, "one warning, from this flush")
+                #expect(warnings.lines.last?.contains("dropped_spans=296") == true)
+            }
+            // A flush without drops logs nothing.
+            processor.onEnd(makeSpan("quiet", trace: .random()))
             try await processor.forceFlush()
-            #expect(warnings.lines.count == round, "one warning, from this flush")
-            #expect(warnings.lines.last?.contains("dropped_spans=296") == true)
+            #expect(warnings.lines.count == 3)
+            #expect(exporter.batches.filter { !$0.isEmpty }.allSatisfy { droppedCount($0.last) == 296 || $0.count == 1 })
         }
-        // A flush without drops logs nothing.
-        processor.onEnd(makeSpan("quiet", trace: .random()))
-        try await processor.forceFlush()
-        #expect(warnings.lines.count == 3)
-        #expect(exporter.batches.filter { !$0.isEmpty }.allSatisfy { droppedCount($0.last) == 296 || $0.count == 1 })
     }
 }
 

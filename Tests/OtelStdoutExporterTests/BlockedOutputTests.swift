@@ -74,21 +74,23 @@ func lines(_ bytes: [UInt8]) -> [String] {
         pipe.fill()
         let e = stdoutExporter(pipe.writeEnd)
         let warnings = WarningCapture(containing: "fd \(pipe.writeEnd) did not take the line")
-        let start = ContinuousClock.now
-        try await e.export([span("stuck")])
-        try await e.export([span("stuck-too")])
-        // Generous: far above the 100 ms deadline, far below "never".
-        #expect(start.duration(to: .now) < .seconds(20))
-        #expect(e.droppedLineCount == 2)
-        #expect(e.droppedSpanCount == 2)
-        #expect(warnings.lines.count == 1, "one warning for the episode")
+        try await warnings.capture {
+            let start = ContinuousClock.now
+            try await e.export([span("stuck")])
+            try await e.export([span("stuck-too")])
+            // Generous: far above the 100 ms deadline, far below "never".
+            #expect(start.duration(to: .now) < .seconds(20))
+            #expect(e.droppedLineCount == 2)
+            #expect(e.droppedSpanCount == 2)
+            #expect(warnings.lines.count == 1, "one warning for the episode")
 
-        #expect(lines(pipe.drain()).isEmpty, "only the filling newlines were in the pipe")
-        try await e.export([span("after-drain")])
-        let written = lines(pipe.drain())
-        #expect(written.count == 1)
-        #expect(try OtlpStdoutLine(decoding: try #require(written.first)).request.allSpans.map(\.span.name) == ["after-drain"])
-        #expect(e.droppedLineCount == 2)
+            #expect(lines(pipe.drain()).isEmpty, "only the filling newlines were in the pipe")
+            try await e.export([span("after-drain")])
+            let written = lines(pipe.drain())
+            #expect(written.count == 1)
+            #expect(try OtlpStdoutLine(decoding: try #require(written.first)).request.allSpans.map(\.span.name) == ["after-drain"])
+            #expect(e.droppedLineCount == 2)
+        }
     }
 
     @Test func aLineCutShortIsEndedSoTheNextLineStaysWhole() async throws {
@@ -198,20 +200,22 @@ func unusedHighDescriptor() -> Int32 {
         var other: [Int32] = [0, 0]
         #expect(pipe(&other) == 0)
         let warnings = WarningCapture(containing: "fd \(number) is not open")
-        let output = FileDescriptorLineOutput(descriptor: number)
-        #expect(!output.isAvailable)
-        #expect(warnings.lines.count == 1)
+        try await warnings.capture {
+            let output = FileDescriptorLineOutput(descriptor: number)
+            #expect(!output.isAvailable)
+            #expect(warnings.lines.count == 1)
 
-        // Something else now gets the number, as the event loop's descriptors did with a closed stdout.
-        #expect(dup2(other[1], number) == number)
-        defer { for fd in [number] + other { close(fd) } }
-        let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
-        try await e.export([span("nowhere")])
-        #expect(e.droppedLineCount == 1)
-        _ = fcntl(other[0], F_SETFL, O_NONBLOCK)
-        var byte: UInt8 = 0
-        #expect(read(other[0], &byte, 1) < 0, "nothing reached the descriptor opened later")
-        #expect(warnings.lines.count == 1, "no warning per flush")
+            // Something else now gets the number, as the event loop's descriptors did with a closed stdout.
+            #expect(dup2(other[1], number) == number)
+            defer { for fd in [number] + other { close(fd) } }
+            let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
+            try await e.export([span("nowhere")])
+            #expect(e.droppedLineCount == 1)
+            _ = fcntl(other[0], F_SETFL, O_NONBLOCK)
+            var byte: UInt8 = 0
+            #expect(read(other[0], &byte, 1) < 0, "nothing reached the descriptor opened later")
+            #expect(warnings.lines.count == 1, "no warning per flush")
+        }
     }
 
     @Test func aDescriptorReplacedAfterCreationIsNotWritten() async throws {
@@ -241,14 +245,16 @@ func unusedHighDescriptor() -> Int32 {
         close(fd)
         defer { unlink(path) }
         let warnings = WarningCapture(containing: path)
-        let fallback = BufferLineOutput()
-        let e = OtlpStdoutSpanExporter(output: NamedPipeLineOutput(path: path, fallback: fallback), environment: OtelEnvironment())
-        for i in 0..<3 { try await e.export([span("line-\(i)")]) }
-        #expect(fallback.takeLines().count == 3)
-        var info = stat()
-        #expect(stat(path, &info) == 0 && info.st_size == 0, "nothing was written into the file")
-        #expect(warnings.lines.count == 1)
-        #expect(warnings.lines.first?.contains("not a FIFO") == true)
+        try await warnings.capture {
+            let fallback = BufferLineOutput()
+            let e = OtlpStdoutSpanExporter(output: NamedPipeLineOutput(path: path, fallback: fallback), environment: OtelEnvironment())
+            for i in 0..<3 { try await e.export([span("line-\(i)")]) }
+            #expect(fallback.takeLines().count == 3)
+            var info = stat()
+            #expect(stat(path, &info) == 0 && info.st_size == 0, "nothing was written into the file")
+            #expect(warnings.lines.count == 1)
+            #expect(warnings.lines.first?.contains("not a FIFO") == true)
+        }
     }
 
     @Test func aFIFOWithoutReaderIsWaitedForOnceThenStdoutThenTriedAgainLater() async throws {
@@ -256,54 +262,60 @@ func unusedHighDescriptor() -> Int32 {
         #expect(mkfifo(path, 0o600) == 0)
         defer { unlink(path) }
         let warnings = WarningCapture(containing: path)
-        let fallback = BufferLineOutput()
-        let output = NamedPipeLineOutput(path: path, openTimeoutMs: 50, fallback: fallback)
-        let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
-        try await e.export([span("first")])
-        try await e.export([span("second")])
-        try await e.export([])
-        #expect(output.openAttempts == 1, "the wait for a reader happened once")
-        #expect(fallback.takeLines().count == 2)
-        #expect(warnings.lines.count == 1)
+        try await warnings.capture {
+            let fallback = BufferLineOutput()
+            let output = NamedPipeLineOutput(path: path, openTimeoutMs: 50, fallback: fallback)
+            let e = OtlpStdoutSpanExporter(output: output, environment: OtelEnvironment())
+            try await e.export([span("first")])
+            try await e.export([span("second")])
+            try await e.export([])
+            #expect(output.openAttempts == 1, "the wait for a reader happened once")
+            #expect(fallback.takeLines().count == 2)
+            #expect(warnings.lines.count == 1)
 
-        // After the first back-off (1 s) the pipe is tried again, and a reader that came meanwhile gets the line.
-        let reader = open(path, O_RDONLY | O_NONBLOCK)
-        defer { close(reader) }
-        try await Task.sleep(for: .milliseconds(1100))
-        try await e.export([span("through-the-pipe")])
-        #expect(output.openAttempts == 2)
-        #expect(fallback.takeLines().isEmpty)
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        let n = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
-        let written = lines(Array(buffer[0..<max(0, n)]))
-        #expect(try OtlpStdoutLine(decoding: try #require(written.first)).request.allSpans.map(\.span.name) == ["through-the-pipe"])
+            // After the first back-off (1 s) the pipe is tried again, and a reader that came meanwhile gets the line.
+            let reader = open(path, O_RDONLY | O_NONBLOCK)
+            defer { close(reader) }
+            try await Task.sleep(for: .milliseconds(1100))
+            try await e.export([span("through-the-pipe")])
+            #expect(output.openAttempts == 2)
+            #expect(fallback.takeLines().isEmpty)
+            var buffer = [UInt8](repeating: 0, count: 65536)
+            let n = buffer.withUnsafeMutableBytes { read(reader, $0.baseAddress, $0.count) }
+            let written = lines(Array(buffer[0..<max(0, n)]))
+            #expect(try OtlpStdoutLine(decoding: try #require(written.first)).request.allSpans.map(\.span.name) == ["through-the-pipe"])
+        }
     }
 }
 
 @Suite struct HeaderValidationTests {
-    @Test func headersThatAreNotHTTPFieldsAreSkippedWithAWarningNamingTheKey() async throws {
+    @Test func headersThatAreNotHTTPFieldsAreSkippedWithAWarningNamingTheKey() async {
         let tag = "k\(UInt32.random(in: 0...UInt32.max))"
         let warnings = WarningCapture(containing: tag)
-        let env = [
-            "OTEL_EXPORTER_OTLP_HEADERS": "\(tag)-ok=fine value,\(tag)-del\u{7F}=1,\(tag)-esc\u{1B}[31m=2,\(tag)-ctl=va\u{01}lue,"
-                + "\(tag)-ключ=3,\(tag)-umlaut=grüß,\(tag) space=4",
-            "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "\(tag)-tab=a\tb,\(tag)-nl=x\u{0B}y",
-        ]
-        let e = OtlpStdoutSpanExporter(output: BufferLineOutput(), environment: OtelEnvironment(env))
-        #expect(e.headers == ["\(tag)-ok": "fine value", "\(tag)-tab": "a\tb"])
-        #expect(warnings.lines.count == 7, "\(warnings.lines)")
-        #expect(warnings.lines.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
-        #expect(warnings.lines.contains { $0.contains("OTEL_EXPORTER_OTLP_HEADERS") && $0.contains("\(tag)-del\\u{7f}") })
-        #expect(warnings.lines.contains { $0.contains("OTEL_EXPORTER_OTLP_TRACES_HEADERS") && $0.contains("\(tag)-nl") })
+        await warnings.capture {
+            let env = [
+                "OTEL_EXPORTER_OTLP_HEADERS": "\(tag)-ok=fine value,\(tag)-del\u{7F}=1,\(tag)-esc\u{1B}[31m=2,\(tag)-ctl=va\u{01}lue,"
+                    + "\(tag)-ключ=3,\(tag)-umlaut=grüß,\(tag) space=4",
+                "OTEL_EXPORTER_OTLP_TRACES_HEADERS": "\(tag)-tab=a\tb,\(tag)-nl=x\u{0B}y",
+            ]
+            let e = OtlpStdoutSpanExporter(output: BufferLineOutput(), environment: OtelEnvironment(env))
+            #expect(e.headers == ["\(tag)-ok": "fine value", "\(tag)-tab": "a\tb"])
+            #expect(warnings.lines.count == 7, "\(warnings.lines)")
+            #expect(warnings.lines.allSatisfy { !$0.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F } })
+            #expect(warnings.lines.contains { $0.contains("OTEL_EXPORTER_OTLP_HEADERS") && $0.contains("\(tag)-del\\u{7f}") })
+            #expect(warnings.lines.contains { $0.contains("OTEL_EXPORTER_OTLP_TRACES_HEADERS") && $0.contains("\(tag)-nl") })
+        }
     }
 
-    @Test func aLongBadKeyIsCutInTheWarning() {
+    @Test func aLongBadKeyIsCutInTheWarning() async {
         let tag = "k\(UInt32.random(in: 0...UInt32.max))"
         let warnings = WarningCapture(containing: tag)
-        _ = OtlpStdoutSpanExporter(
-            output: BufferLineOutput(),
-            environment: OtelEnvironment(["OTEL_EXPORTER_OTLP_HEADERS": "\(tag)\u{1B}\(String(repeating: "a", count: 10_000))=1"]))
-        #expect(warnings.lines.count == 1)
-        #expect((warnings.lines.first?.count ?? .max) < 300)
+        await warnings.capture {
+            _ = OtlpStdoutSpanExporter(
+                output: BufferLineOutput(),
+                environment: OtelEnvironment(["OTEL_EXPORTER_OTLP_HEADERS": "\(tag)\u{1B}\(String(repeating: "a", count: 10_000))=1"]))
+            #expect(warnings.lines.count == 1)
+            #expect((warnings.lines.first?.count ?? .max) < 300)
+        }
     }
 }

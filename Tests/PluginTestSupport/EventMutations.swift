@@ -3,7 +3,7 @@ public import Testing
 
 /// Every variant of `event` with exactly one value (the whole event, a member, an element, at any depth) replaced
 /// by a value of another type: `null`, a number, a string, an empty array, an empty object, a huge string.
-public func mutations(of event: JSONValue) -> [JSONValue] {
+package func mutations(of event: JSONValue) -> [JSONValue] {
     let replacements: [JSONValue] = [
         .null, .number(-1e300), .string(""), .string("\u{FFFD}\u{0}"), .array([]), .object(JSONObject()),
         .string(String(repeating: "x", count: 100_000)),

@@ -90,7 +90,7 @@ if arguments.count > 5, arguments[5] == "direct" {
             continue
         }
         if variant == "flush" {
-            await telemetry.tracer.flush(before: InvocationContext(requestID: "r", deadlineMs: UInt64.max / 4, invokedFunctionARN: ""))
+            await telemetry.tracer.flush(before: InvocationContext(requestID: "r", deadline: .now + .seconds(86_400), invokedFunctionARN: ""))
             if i % 5_000 == 0 { printLine("\(i) flush: RSS \(format2(residentMiB())) MiB") }
             continue
         }
@@ -100,7 +100,7 @@ if arguments.count > 5, arguments[5] == "direct" {
             continue
         }
         let context = InvocationContext(
-            requestID: "r\(i)", deadlineMs: UInt64.max / 4, invokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:soak")
+            requestID: "r\(i)", deadline: .now + .seconds(86_400), invokedFunctionARN: "arn:aws:lambda:us-east-1:123456789012:function:soak")
         _ = try await telemetry.traceInvocation(context, extracted: ExtractedSpan()) { scope in
             withSpan("load") { _ in withSpan("query") { _ in } }
             await scope.responseWillBeSent()

@@ -1,3 +1,4 @@
+public import Logging
 public import Tracing
 
 /// The configuration given in code. Environment variables win over every field they cover.
@@ -22,6 +23,10 @@ public struct OtelConfiguration: Sendable {
     public var spanLimits: SpanLimits
     /// Print each ended span to standard error (`LAMBDA_TRACING_ENABLE_FMT_LAYER` wins); off by default.
     public var enableFmtLayer: Bool?
+    /// Where the library's own warnings, errors and debug lines go while this telemetry works (start-up, each
+    /// invocation, its service), at the logger's level. When `nil` they go to standard error, at the level of
+    /// `AWS_LAMBDA_LOG_LEVEL`, else `LOG_LEVEL` (default `info`).
+    public var logger: Logger?
 
     /// Creates a configuration; every field is optional.
     public init(
@@ -34,7 +39,8 @@ public struct OtelConfiguration: Sendable {
         queueSize: Int? = nil,
         exporter: String? = nil,
         spanLimits: SpanLimits = SpanLimits(),
-        enableFmtLayer: Bool? = nil
+        enableFmtLayer: Bool? = nil,
+        logger: Logger? = nil
     ) {
         self.resourceAttributes = resourceAttributes
         self.propagators = propagators
@@ -46,5 +52,6 @@ public struct OtelConfiguration: Sendable {
         self.exporter = exporter
         self.spanLimits = spanLimits
         self.enableFmtLayer = enableFmtLayer
+        self.logger = logger
     }
 }

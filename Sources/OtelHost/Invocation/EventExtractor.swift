@@ -63,42 +63,42 @@ public struct ExtractedSpan: Sendable {
 ///
 /// Extractors are registered by plugins (``PluginRegistry/registerExtractor(_:)``). For each invocation the
 /// event is parsed once, and the first registered extractor whose ``matches(_:)`` says yes extracts from the same
-/// parsed value; when none matches, ``DefaultEventExtractor`` does.
+/// parsed value; when none matches, the span gets trigger `other` and the event's top-level `headers` object
+/// (string values) as its carrier.
 public protocol EventExtractor: Sendable {
     /// A short name for diagnostics (`apigateway-v2`).
     var name: String { get }
 
     /// Whether the event has this extractor's shape. Must be cheap: it runs for every invocation.
-    func matches(_ event: JSONValue) -> Bool
+    func matches(_ event: EventValue) -> Bool
 
     /// The span attributes of an event that ``matches(_:)`` accepted. Must not fail: a missing field means a
     /// missing attribute.
-    func extract(_ event: JSONValue) -> ExtractedSpan
-}
-
-/// Adopted by a `Decodable` event type that knows its own span attributes.
-///
-/// Code that drives ``LambdaTelemetry/traceInvocation(_:extracted:defaultName:_:)`` itself, with an event it has
-/// already decoded, passes `extractSpanAttributes()` as `extracted` instead of finding the attributes by the
-/// event's JSON shape (``LambdaTelemetry/extract(rawEvent:)``).
-public protocol SpanAttributesExtractable {
-    /// The span attributes of this event.
-    func extractSpanAttributes() -> ExtractedSpan
+    func extract(_ event: EventValue) -> ExtractedSpan
 }
 
 /// The fallback extractor: trigger `other`, and the top-level `headers` object (string values) as carrier.
-public struct DefaultEventExtractor: EventExtractor {
+package struct DefaultEventExtractor: EventExtractor {
     /// Creates the extractor.
-    public init() {}
+    package init() {}
 
     /// `default`.
-    public var name: String { "default" }
+    package var name: String { "default" }
 
     /// Matches every event.
-    public func matches(_ event: JSONValue) -> Bool { true }
+    package func matches(_ event: EventValue) -> Bool { true }
 
     /// Trigger `other` and the `headers` carrier.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    package func extract(_ event: EventValue) -> ExtractedSpan {
         ExtractedSpan(carrier: EventHeaders(json: event["headers"]), trigger: .other)
+    }
+}
+
+extension OtelPlugin where Self: EventExtractor {
+    /// Registers the extractor itself: an extractor that needs nothing from the environment is its own plugin.
+    ///
+    /// - Parameter registry: The registry to add the extractor to.
+    public func register(into registry: inout PluginRegistry) {
+        registry.registerExtractor(self)
     }
 }

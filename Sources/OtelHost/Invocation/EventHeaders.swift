@@ -1,38 +1,53 @@
+import Instrumentation
+
 /// The headers of an event, looked up by name whatever its case; a name may have several values.
-public struct EventHeaders: Sendable, Hashable, HeaderLookup, HeaderSink {
+public struct EventHeaders: Sendable, Hashable {
     /// One header.
-    public struct Field: Sendable, Hashable {
+    package struct Field: Sendable, Hashable {
         /// The name, as the event spelled it.
-        public var name: String
+        package var name: String
         /// The value.
-        public var value: String
+        package var value: String
 
         /// Creates a header.
-        public init(name: String, value: String) {
+        package init(name: String, value: String) {
             self.name = name
             self.value = value
         }
     }
 
     /// The headers, in event order.
-    public var fields: [Field]
+    package var fields: [Field]
     /// The Lambda runtime's X-Ray header for this invocation, for the `xray-lambda` propagator.
     public var lambdaTraceHeader: String?
 
-    /// Creates headers.
-    public init(_ fields: [Field] = [], lambdaTraceHeader: String? = nil) {
+    /// The key under which a propagator reads ``lambdaTraceHeader`` (`Lambda-Runtime-Trace-Id`); carriers other
+    /// than an invocation's have no value for it.
+    public static let lambdaTraceHeaderKey = "lambda-runtime-trace-id"
+
+    /// Creates headers from fields.
+    package init(_ fields: [Field], lambdaTraceHeader: String? = nil) {
         self.fields = fields
         self.lambdaTraceHeader = lambdaTraceHeader
     }
 
-    /// Creates headers from name–value pairs.
-    public init(_ pairs: KeyValuePairs<String, String>) {
-        self.init(pairs.map { Field(name: $0.key, value: $0.value) })
+    /// Creates headers from name–value pairs, in order; a name may appear more than once.
+    ///
+    /// - Parameters:
+    ///   - pairs: The headers.
+    ///   - lambdaTraceHeader: The Lambda runtime's X-Ray header for the invocation, if any.
+    public init(_ pairs: KeyValuePairs<String, String> = [:], lambdaTraceHeader: String? = nil) {
+        self.init(pairs.map { Field(name: $0.key, value: $0.value) }, lambdaTraceHeader: lambdaTraceHeader)
     }
 
-    /// Reads a JSON `headers` object (string values) and, optionally, a `multiValueHeaders` object (arrays of
+    /// Reads an event's `headers` object (string values) and, optionally, a `multiValueHeaders` object (arrays of
     /// strings). Values of other types are skipped; `nil` when there is no header at all.
-    public init?(json headers: JSONValue?, multiValue: JSONValue? = nil) {
+    public init?(json headers: EventValue?, multiValue: EventValue? = nil) {
+        self.init(jsonValue: headers?.json, multiValue: multiValue?.json)
+    }
+
+    /// Reads a JSON `headers` object and, optionally, a `multiValueHeaders` object.
+    package init?(jsonValue headers: JSONValue?, multiValue: JSONValue? = nil) {
         var fields: [Field] = []
         if let object = headers?.objectValue {
             fields.reserveCapacity(object.members.count)
@@ -67,6 +82,28 @@ public struct EventHeaders: Sendable, Hashable, HeaderLookup, HeaderSink {
     public mutating func setValue(_ value: String, forHeader name: String) {
         fields.removeAll { $0.name.equalsIgnoringASCIICase(name) }
         fields.append(Field(name: name, value: value))
+    }
+}
+
+extension EventHeaders {
+    /// Reads event headers for a propagator: a header by name whatever its case, and under
+    /// ``lambdaTraceHeaderKey`` the Lambda runtime's trace header.
+    package struct Reader: Extractor {
+        package init() {}
+
+        package func extract(key: String, from carrier: EventHeaders) -> String? {
+            key == EventHeaders.lambdaTraceHeaderKey
+                ? carrier.lambdaTraceHeader : carrier.value(forHeader: key)
+        }
+    }
+
+    /// Writes event headers for a propagator, replacing earlier values of the header.
+    package struct Writer: Injector {
+        package init() {}
+
+        package func inject(_ value: String, forKey key: String, into carrier: inout EventHeaders) {
+            carrier.setValue(value, forHeader: key)
+        }
     }
 }
 

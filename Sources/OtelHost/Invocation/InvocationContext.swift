@@ -10,8 +10,8 @@ import Darwin
 public struct InvocationContext: Sendable, Hashable {
     /// The request id (`Lambda-Runtime-Aws-Request-Id`).
     public var requestID: String
-    /// The deadline, in milliseconds since the epoch (`Lambda-Runtime-Deadline-Ms`).
-    public var deadlineMs: UInt64
+    /// When the invocation times out (`Lambda-Runtime-Deadline-Ms`), on the continuous clock.
+    public var deadline: ContinuousClock.Instant
     /// The ARN the function was invoked with (`Lambda-Runtime-Invoked-Function-Arn`).
     public var invokedFunctionARN: String
     /// The X-Ray trace header (`Lambda-Runtime-Trace-Id`), when tracing is on.
@@ -24,9 +24,18 @@ public struct InvocationContext: Sendable, Hashable {
     public var tenantID: String?
 
     /// Creates a context.
+    ///
+    /// - Parameters:
+    ///   - requestID: The request id.
+    ///   - deadline: When the invocation times out.
+    ///   - invokedFunctionARN: The ARN the function was invoked with.
+    ///   - traceHeader: The X-Ray trace header, if any.
+    ///   - clientContext: The client context JSON, if any.
+    ///   - cognitoIdentity: The Cognito identity JSON, if any.
+    ///   - tenantID: The tenant id, if any.
     public init(
         requestID: String,
-        deadlineMs: UInt64,
+        deadline: ContinuousClock.Instant,
         invokedFunctionARN: String,
         traceHeader: String? = nil,
         clientContext: String? = nil,
@@ -34,7 +43,7 @@ public struct InvocationContext: Sendable, Hashable {
         tenantID: String? = nil
     ) {
         self.requestID = requestID
-        self.deadlineMs = deadlineMs
+        self.deadline = deadline
         self.invokedFunctionARN = invokedFunctionARN
         self.traceHeader = traceHeader
         self.clientContext = clientContext
@@ -51,9 +60,18 @@ public struct InvocationContext: Sendable, Hashable {
         return String(parts[4])
     }
 
-    /// Time left until the deadline, in milliseconds (negative once it has passed).
-    public var remainingTimeMs: Int64 {
-        Int64(bitPattern: deadlineMs) - Int64(bitPattern: currentTimeMs())
+    /// Time left until the deadline (negative once it has passed).
+    public var remainingTime: Duration {
+        deadline - .now
+    }
+}
+
+extension ContinuousClock.Instant {
+    /// The instant of a deadline the runtime gives as milliseconds since the epoch (`Lambda-Runtime-Deadline-Ms`),
+    /// read as ``normalizedDeadlineMs(_:)`` says.
+    package static func lambdaDeadline(epochMilliseconds raw: UInt64?) -> ContinuousClock.Instant {
+        let remaining = Int64(clamping: normalizedDeadlineMs(raw)) - Int64(clamping: currentTimeMs())
+        return .now + .milliseconds(remaining)
     }
 }
 

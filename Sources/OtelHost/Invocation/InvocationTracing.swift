@@ -10,10 +10,11 @@ extension LambdaTelemetry {
     /// - Parameter rawEvent: The event bytes as the runtime delivered them.
     /// - Returns: The invocation span's name, kind, attributes, links, trigger and carrier.
     public func extract(rawEvent: some Collection<UInt8>) -> ExtractedSpan {
-        guard let event = try? JSONValue(parsing: rawEvent) else {
+        guard let json = try? JSONValue(parsing: rawEvent) else {
             Diagnostics.debug("event is not JSON; using the default extractor")
             return ExtractedSpan(trigger: .other)
         }
+        let event = EventValue(json)
         for extractor in registry.extractors where extractor.matches(event) {
             Diagnostics.debug("extractor \(extractor.name) recognised the event")
             return extractor.extract(event)
@@ -44,6 +45,17 @@ extension LambdaTelemetry {
         _ invocation: InvocationContext,
         extracted: ExtractedSpan,
         defaultName: String = "lambda-invocation",
+        _ body: (InvocationScope) async throws -> Output
+    ) async throws -> Output {
+        try await Diagnostics.withLogger(logger) {
+            try await traceInScope(invocation, extracted: extracted, defaultName: defaultName, body)
+        }
+    }
+
+    private func traceInScope<Output>(
+        _ invocation: InvocationContext,
+        extracted: ExtractedSpan,
+        defaultName: String,
         _ body: (InvocationScope) async throws -> Output
     ) async throws -> Output {
         let span = startInvocationSpan(invocation, extracted: extracted, defaultName: defaultName)

@@ -3,25 +3,25 @@
 ///
 /// The parameter list is `OTEL_LITE_REDACTED_QUERY_PARAMETERS` (comma-separated, compared without case; `none`
 /// turns redaction off), else ``defaultParameters``.
-public struct QueryRedaction: Sendable, Hashable {
+package struct QueryRedaction: Sendable, Hashable {
     /// The environment variable that replaces the list.
-    public static let variable = "OTEL_LITE_REDACTED_QUERY_PARAMETERS"
+    package static let variable = "OTEL_LITE_REDACTED_QUERY_PARAMETERS"
     /// The parameters redacted by default: AWS and Google signed-URL credentials.
-    public static let defaultParameters = [
+    package static let defaultParameters = [
         "AWSAccessKeyId", "Signature", "sig", "X-Amz-Signature", "X-Amz-Credential", "X-Amz-Security-Token",
         "X-Goog-Signature",
     ]
 
     /// The lower-cased names whose values are redacted.
-    public let parameters: Set<String>
+    package let parameters: Set<String>
 
     /// Creates a redaction of the given parameter names.
-    public init(parameters: [String] = QueryRedaction.defaultParameters) {
+    package init(parameters: [String] = QueryRedaction.defaultParameters) {
         self.parameters = Set(parameters.map { $0.lowercased() })
     }
 
     /// The redaction the environment asks for.
-    public static func resolve(_ environment: OtelEnvironment) -> QueryRedaction {
+    package static func resolve(_ environment: OtelEnvironment) -> QueryRedaction {
         guard let raw = environment.nonEmpty(variable) else { return QueryRedaction() }
         if raw.lowercased() == "none" { return QueryRedaction(parameters: []) }
         let names = raw.split(separator: ",").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
@@ -29,7 +29,7 @@ public struct QueryRedaction: Sendable, Hashable {
     }
 
     /// The query with sensitive values replaced by `REDACTED`.
-    public func redact(_ query: String) -> String {
+    package func redact(_ query: String) -> String {
         guard !parameters.isEmpty else { return query }
         var changed = false
         let parts = query.split(separator: "&", omittingEmptySubsequences: false).map { part -> Substring in

@@ -13,10 +13,11 @@ extension LambdaTelemetry {
     ///
     /// - Parameters:
     ///   - runtime: The runtime (`LambdaRuntime` or `LambdaManagedRuntime`).
-    ///   - logger: The service group's logger.
+    ///   - logger: The service group's logger; by default the configuration's logger, else one labelled
+    ///     `lambda-otel-lite`.
     /// - Throws: ``LambdaTelemetryError`` with ``LambdaTelemetryError/Code/badConfiguration`` when
     ///   `AWS_LAMBDA_RUNTIME_API` is not `host:port`, and what the runtime throws (a port in use), unchanged.
-    public func run(alongside runtime: some Service, logger: Logger = Logger(label: "lambda-otel-lite")) async throws {
+    public func run(alongside runtime: some Service, logger: Logger? = nil) async throws {
         if let address = settings.runtimeAPI, !Self.isHostAndPort(address) {
             throw LambdaTelemetryError(
                 code: .badConfiguration,
@@ -27,7 +28,7 @@ extension LambdaTelemetry {
                 .init(service: runtime, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "runtime"),
                 .init(service: self, serviceName: "telemetry"),
             ],
-            logger: logger)
+            logger: logger ?? self.logger ?? Logger(label: "lambda-otel-lite"))
         configuration.gracefulShutdownSignals = [.sigterm]
         try await ServiceGroup(configuration: configuration).run()
     }

@@ -12,6 +12,12 @@ extension LambdaTelemetry: Service {
     /// `ServiceGroup`'s, on SIGTERM) the background work stops and every queued span is exported within
     /// ``shutdownBudget``; then `run()` returns. On cancellation it returns at once, exporting nothing.
     public func run() async throws {
+        await Diagnostics.withLogger(logger) {
+            await runInScope()
+        }
+    }
+
+    private func runInScope() async {
         initTiming?.markReady()
         completion.setServiceRunning(true)
         defer { completion.setServiceRunning(false) }
@@ -36,12 +42,14 @@ extension LambdaTelemetry: Service {
     /// Exports every queued span and shuts the processors down, within ``shutdownBudget``.
     public func shutdownWithinBudget() async {
         let completion = self.completion
-        do {
-            try await withTimeout(Self.shutdownBudget, "the final export") {
-                await completion.shutdown()
+        await Diagnostics.withLogger(logger) {
+            do {
+                try await withTimeout(Self.shutdownBudget, "the final export") {
+                    await completion.shutdown()
+                }
+            } catch {
+                Diagnostics.warn("shutdown: \(error); spans still queued are lost")
             }
-        } catch {
-            Diagnostics.warn("shutdown: \(error); spans still queued are lost")
         }
     }
 }

@@ -7,12 +7,12 @@
 /// completion never comes, a watchdog flushes shortly before the invocation's deadline, with a warning, so the
 /// function never hangs; the watchdog is cancelled as soon as the completion arrives. The extension loop is
 /// background work of the telemetry service (``LambdaTelemetry/run()``).
-public struct AsyncProcessingMode: ProcessingMode {
+package struct AsyncProcessingMode: ProcessingMode {
     /// Creates the mode.
-    public init() {}
+    package init() {}
 
     /// Registers the extension.
-    public func start(_ context: ProcessingModeContext) async throws -> any InvocationCompletion {
+    package func start(_ context: ProcessingModeContext) async throws -> any InvocationCompletion {
         let client = try ExtensionRegistration.client(context)
         let id = try await ExtensionRegistration.register(client, events: ["INVOKE"])
         return AsyncExtension(client: client, id: id, tracer: context.tracer)
@@ -59,12 +59,12 @@ final class AsyncExtension: InvocationCompletion {
                     await tracer.flush()
                     continue
                 }
-                let deadlineMs = normalizedDeadlineMs(event.deadlineMs)
-                let remainingMs = Int64(bitPattern: deadlineMs) - Int64(bitPattern: currentTimeMs())
+                let deadline = ContinuousClock.Instant.lambdaDeadline(epochMilliseconds: event.deadlineMs)
+                let remaining = deadline - .now
                 // Leave time to flush and call event/next before the deadline.
-                let margin = min(max(remainingMs / 10, 20), 500)
-                let waitMs = min(max(remainingMs - margin, 0), 86_400_000)
-                let completed = await signals.wait(for: requestID, atMost: .milliseconds(waitMs))
+                let margin = min(max(remaining / 10, .milliseconds(20)), .milliseconds(500))
+                let wait = min(max(remaining - margin, .zero), .seconds(86_400))
+                let completed = await signals.wait(for: requestID, atMost: wait)
                 if Task.isCancelled { return }
                 if !completed {
                     Diagnostics.warn(
@@ -72,7 +72,7 @@ final class AsyncExtension: InvocationCompletion {
                             + "flushing anyway so the function does not hang")
                 }
                 await tracer.flush(
-                    before: InvocationContext(requestID: requestID, deadlineMs: deadlineMs, invokedFunctionARN: ""))
+                    before: InvocationContext(requestID: requestID, deadline: deadline, invokedFunctionARN: ""))
             case "SHUTDOWN":
                 await shutdown()
                 return

@@ -5,12 +5,12 @@
 /// environment is never frozen between them, and extensions receive no INVOKE events. When an Extensions API is
 /// there, an extension registered for no events makes Lambda send SIGTERM at shutdown, when everything queued is
 /// exported. The interval is `LAMBDA_SPAN_PROCESSOR_EXPORT_INTERVAL_MS` (default 500 ms, at most 1 s).
-public struct BackgroundProcessingMode: ProcessingMode {
+package struct BackgroundProcessingMode: ProcessingMode {
     /// Creates the mode.
-    public init() {}
+    package init() {}
 
     /// Registers an extension for no events when it can, and prepares the export loop.
-    public func start(_ context: ProcessingModeContext) async throws -> any InvocationCompletion {
+    package func start(_ context: ProcessingModeContext) async throws -> any InvocationCompletion {
         var registration: (client: ExtensionAPIClient, id: String)?
         if context.runtimeAPI != nil {
             do {

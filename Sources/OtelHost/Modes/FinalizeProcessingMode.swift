@@ -1,11 +1,11 @@
 /// `finalize`: the application's own processor exports (a ``BatchSpanProcessor``); an extension registered for
 /// no events exists only so that Lambda sends SIGTERM at shutdown, when every processor is flushed.
-public struct FinalizeProcessingMode: ProcessingMode {
+package struct FinalizeProcessingMode: ProcessingMode {
     /// Creates the mode.
-    public init() {}
+    package init() {}
 
     /// Registers the extension.
-    public func start(_ context: ProcessingModeContext) async throws -> any InvocationCompletion {
+    package func start(_ context: ProcessingModeContext) async throws -> any InvocationCompletion {
         let client = try ExtensionRegistration.client(context)
         let id = try await ExtensionRegistration.register(client, events: [])
         return FinalizeCompletion(client: client, id: id, tracer: context.tracer)

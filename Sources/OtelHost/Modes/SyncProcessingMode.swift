@@ -1,10 +1,10 @@
 /// `sync`: every invocation's spans are exported before its response is sent.
-public struct SyncProcessingMode: ProcessingMode {
+package struct SyncProcessingMode: ProcessingMode {
     /// Creates the mode.
-    public init() {}
+    package init() {}
 
     /// Starts the mode.
-    public func start(_ context: ProcessingModeContext) async throws -> any InvocationCompletion {
+    package func start(_ context: ProcessingModeContext) async throws -> any InvocationCompletion {
         SyncCompletion(tracer: context.tracer)
     }
 }

@@ -4,7 +4,7 @@ import NIOConcurrencyHelpers
 ///
 /// Spans wait in a bounded queue (new spans are dropped and counted when it is full). A batch of
 /// `maxExportBatchSize` spans is exported as soon as it is ready, and whatever is queued is exported every
-/// `scheduledDelayMs`, by the processor's ``run()`` — background work the telemetry service runs as a child task,
+/// `scheduledDelay`, by the processor's ``run()`` — background work the telemetry service runs as a child task,
 /// never on the caller's task. ``forceFlush()`` exports everything and waits; ``shutdown()`` flushes and shuts the
 /// exporter down.
 public final class BatchSpanProcessor: SpanProcessor {
@@ -25,7 +25,7 @@ public final class BatchSpanProcessor: SpanProcessor {
     /// The largest batch handed to the exporter.
     public let maxExportBatchSize: Int
     /// The time between scheduled exports.
-    public let scheduledDelayMs: UInt64
+    public let scheduledDelay: Duration
 
     /// Creates the processor; its timer runs in ``run()``.
     ///
@@ -33,19 +33,19 @@ public final class BatchSpanProcessor: SpanProcessor {
     ///   - exporter: Where batches go.
     ///   - maxQueueSize: The queue capacity (default 2048).
     ///   - maxExportBatchSize: The largest batch (default 512).
-    ///   - scheduledDelayMs: The time between scheduled exports (default 1000 ms).
+    ///   - scheduledDelay: The time between scheduled exports (default 1 s, at least 1 ms).
     public init(
         exporter: any SpanExporter, maxQueueSize: Int = 2048, maxExportBatchSize: Int = 512,
-        scheduledDelayMs: UInt64 = 1000
+        scheduledDelay: Duration = .seconds(1)
     ) {
         self.exporter = exporter
         self.maxQueueSize = max(1, maxQueueSize)
         self.maxExportBatchSize = max(1, min(maxExportBatchSize, self.maxQueueSize))
-        self.scheduledDelayMs = max(1, scheduledDelayMs)
+        self.scheduledDelay = max(.milliseconds(1), scheduledDelay)
         (batchesReady, batchReady) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
     }
 
-    /// Exports a full batch as soon as it is ready, and whatever is queued every `scheduledDelayMs`, until the task
+    /// Exports a full batch as soon as it is ready, and whatever is queued every `scheduledDelay`, until the task
     /// is cancelled.
     public func run() async {
         let batches = batchesReady
@@ -59,7 +59,7 @@ public final class BatchSpanProcessor: SpanProcessor {
             group.addTask {
                 while !Task.isCancelled {
                     do {
-                        try await Task.sleep(for: .milliseconds(self.scheduledDelayMs))
+                        try await Task.sleep(for: self.scheduledDelay)
                     } catch {
                         return
                     }

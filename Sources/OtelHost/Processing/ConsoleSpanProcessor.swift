@@ -12,19 +12,19 @@ import Darwin
 ///
 /// A debugging aid beside the exporter, not instead of it: turn it on with `LAMBDA_TRACING_ENABLE_FMT_LAYER=true`
 /// (or ``OtelConfiguration/enableFmtLayer``), and each span is also printed as it ends.
-public struct ConsoleSpanProcessor: SpanProcessor {
+package struct ConsoleSpanProcessor: SpanProcessor {
     /// Whether each span is printed as a JSON object.
-    public let json: Bool
+    package let json: Bool
 
     /// Creates the processor.
     ///
     /// - Parameter json: Print JSON objects instead of readable lines.
-    public init(json: Bool) {
+    package init(json: Bool) {
         self.json = json
     }
 
     /// Prints the span.
-    public func onEnd(_ span: FinishedSpan) {
+    package func onEnd(_ span: FinishedSpan) {
         var out: [UInt8] = []
         out.reserveCapacity(256)
         let durationMicros = (span.endTimeUnixNano - span.startTimeUnixNano) / 1000
@@ -70,9 +70,9 @@ public struct ConsoleSpanProcessor: SpanProcessor {
     }
 
     /// Nothing is buffered.
-    public func forceFlush() async throws {}
+    package func forceFlush() async throws {}
     /// Nothing to release.
-    public func shutdown() async throws {}
+    package func shutdown() async throws {}
 
     static func text(_ value: SpanAttribute) -> String {
         switch value {

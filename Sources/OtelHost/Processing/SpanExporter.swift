@@ -25,26 +25,26 @@ extension SpanExporter {
 }
 
 /// An exporter backed by a closure.
-public struct ClosureSpanExporter: SpanExporter {
+package struct ClosureSpanExporter: SpanExporter {
     private let body: @Sendable ([FinishedSpan]) async throws -> Void
 
     /// Creates an exporter that calls `body` with each batch.
     ///
     /// - Parameter body: Called with each batch.
-    public init(_ body: @escaping @Sendable ([FinishedSpan]) async throws -> Void) {
+    package init(_ body: @escaping @Sendable ([FinishedSpan]) async throws -> Void) {
         self.body = body
     }
 
     /// Calls the closure.
-    public func export(_ batch: [FinishedSpan]) async throws {
+    package func export(_ batch: [FinishedSpan]) async throws {
         try await body(batch)
     }
 }
 
 /// An exporter that drops everything.
-public struct NoOpSpanExporter: SpanExporter {
+package struct NoOpSpanExporter: SpanExporter {
     /// Creates the exporter.
-    public init() {}
+    package init() {}
     /// Drops the batch.
-    public func export(_ batch: [FinishedSpan]) async throws {}
+    package func export(_ batch: [FinishedSpan]) async throws {}
 }

@@ -32,22 +32,22 @@ extension SpanProcessor {
 }
 
 /// Runs several processors in order, as one.
-public struct MultiSpanProcessor: SpanProcessor {
+package struct MultiSpanProcessor: SpanProcessor {
     /// The processors, in the order they are called.
-    public let processors: [any SpanProcessor]
+    package let processors: [any SpanProcessor]
 
     /// Creates the composite.
-    public init(_ processors: [any SpanProcessor]) {
+    package init(_ processors: [any SpanProcessor]) {
         self.processors = processors
     }
 
     /// Calls each processor's `onStart`.
-    public func onStart(_ span: OtelSpan) {
+    package func onStart(_ span: OtelSpan) {
         for processor in processors { processor.onStart(span) }
     }
 
     /// The sum over the processors; `nil` when one of them cannot tell.
-    public var pendingSpanCount: Int? {
+    package var pendingSpanCount: Int? {
         var total = 0
         for processor in processors {
             guard let count = processor.pendingSpanCount else { return nil }
@@ -57,7 +57,7 @@ public struct MultiSpanProcessor: SpanProcessor {
     }
 
     /// Runs every processor's background work.
-    public func run() async {
+    package func run() async {
         let processors = self.processors
         await withTaskGroup(of: Void.self) { group in
             for processor in processors { group.addTask { await processor.run() } }
@@ -65,12 +65,12 @@ public struct MultiSpanProcessor: SpanProcessor {
     }
 
     /// Calls each processor's `onEnd`.
-    public func onEnd(_ span: FinishedSpan) {
+    package func onEnd(_ span: FinishedSpan) {
         for processor in processors { processor.onEnd(span) }
     }
 
     /// Flushes every processor, even when one fails; the first error is rethrown.
-    public func forceFlush() async throws {
+    package func forceFlush() async throws {
         var firstError: (any Error)?
         for processor in processors {
             do { try await processor.forceFlush() } catch { firstError = firstError ?? error }
@@ -79,7 +79,7 @@ public struct MultiSpanProcessor: SpanProcessor {
     }
 
     /// Shuts every processor down, even when one fails; the first error is rethrown.
-    public func shutdown() async throws {
+    package func shutdown() async throws {
         var firstError: (any Error)?
         for processor in processors {
             do { try await processor.shutdown() } catch { firstError = firstError ?? error }

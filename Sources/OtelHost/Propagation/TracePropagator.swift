@@ -1,66 +1,78 @@
-/// Read access to a carrier of trace headers, with case-insensitive names.
-public protocol HeaderLookup {
-    /// The value of a header, whatever the case of its name; `nil` when absent.
-    func value(forHeader name: String) -> String?
-
-    /// The X-Ray trace header that the Lambda runtime gave this invocation (`Lambda-Runtime-Trace-Id`), if any.
-    var lambdaTraceHeader: String? { get }
-}
-
-extension HeaderLookup {
-    /// No Lambda trace header.
-    public var lambdaTraceHeader: String? { nil }
-}
-
-/// Write access to a carrier of trace headers.
-public protocol HeaderSink {
-    /// Sets a header.
-    mutating func setValue(_ value: String, forHeader name: String)
-}
+public import Instrumentation
 
 /// Reads a parent span context from incoming headers and writes the current one into outgoing headers.
 ///
 /// Propagators are registered by name (``PluginRegistry/registerPropagator(named:_:)``) and chosen with
-/// `OTEL_PROPAGATORS` or the configuration.
+/// `OTEL_PROPAGATORS` or the configuration. They read and write carriers through swift-distributed-tracing's
+/// `Extractor` and `Injector`, the same way for an event's headers and for an instrumented client's request.
+/// The built-in propagators ask for lower-case names. An invocation's carrier also answers
+/// ``EventHeaders/lambdaTraceHeaderKey`` with the X-Ray header the Lambda runtime gave the invocation.
 public protocol TracePropagator: Sendable {
     /// The parent context found in `carrier`, or `nil` when this propagator finds none that is valid.
-    func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext?
+    ///
+    /// - Parameters:
+    ///   - carrier: The incoming headers.
+    ///   - extractor: Reads a header of the carrier by name.
+    func extract<Extract: Extractor>(from carrier: Extract.Carrier, using extractor: Extract) -> OtelSpanContext?
 
     /// Writes `context` into `carrier`.
-    func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier)
+    ///
+    /// - Parameters:
+    ///   - context: The span context to propagate.
+    ///   - carrier: The outgoing headers.
+    ///   - injector: Writes a header into the carrier.
+    func inject<Inject: Injector>(_ context: OtelSpanContext, into carrier: inout Inject.Carrier, using injector: Inject)
+}
+
+extension TracePropagator {
+    /// The parent context found in an event's headers.
+    package func extract(from headers: EventHeaders) -> OtelSpanContext? {
+        extract(from: headers, using: EventHeaders.Reader())
+    }
+
+    /// Writes `context` into an event's headers.
+    package func inject(_ context: OtelSpanContext, into headers: inout EventHeaders) {
+        inject(context, into: &headers, using: EventHeaders.Writer())
+    }
 }
 
 /// Several propagators as one: on extract the **last** that finds a valid context wins; inject writes all.
-public struct CompositePropagator: TracePropagator {
+package struct CompositePropagator: TracePropagator {
     /// The members, in order.
-    public let members: [any TracePropagator]
+    package let members: [any TracePropagator]
 
     /// Creates the composite.
-    public init(_ members: [any TracePropagator]) {
+    package init(_ members: [any TracePropagator]) {
         self.members = members
     }
 
     /// The context from the last member that finds a valid one.
-    public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
+    package func extract<Extract: Extractor>(from carrier: Extract.Carrier, using extractor: Extract) -> OtelSpanContext? {
         var found: OtelSpanContext?
         for member in members {
-            if let context = member.extract(from: carrier), context.isValid { found = context }
+            if let context = member.extract(from: carrier, using: extractor), context.isValid { found = context }
         }
         return found
     }
 
     /// Every member writes its headers.
-    public func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
-        for member in members { member.inject(context, into: &carrier) }
+    package func inject<Inject: Injector>(
+        _ context: OtelSpanContext, into carrier: inout Inject.Carrier, using injector: Inject
+    ) {
+        for member in members { member.inject(context, into: &carrier, using: injector) }
     }
 }
 
 /// Propagates nothing.
-public struct NoOpPropagator: TracePropagator {
+package struct NoOpPropagator: TracePropagator {
     /// Creates the propagator.
-    public init() {}
+    package init() {}
     /// Finds nothing.
-    public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? { nil }
+    package func extract<Extract: Extractor>(from carrier: Extract.Carrier, using extractor: Extract) -> OtelSpanContext? {
+        nil
+    }
     /// Writes nothing.
-    public func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {}
+    package func inject<Inject: Injector>(
+        _ context: OtelSpanContext, into carrier: inout Inject.Carrier, using injector: Inject
+    ) {}
 }

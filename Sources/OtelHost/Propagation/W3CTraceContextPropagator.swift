@@ -1,14 +1,15 @@
+package import Instrumentation
 import W3CTraceContext
 
 /// W3C Trace Context: the `traceparent` and `tracestate` headers.
-public struct W3CTraceContextPropagator: TracePropagator {
+package struct W3CTraceContextPropagator: TracePropagator {
     /// Creates the propagator.
-    public init() {}
+    package init() {}
 
     /// Parses `traceparent` (version `00`, non-zero ids) and `tracestate`.
-    public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
-        guard let parent = carrier.value(forHeader: "traceparent") else { return nil }
-        let state = carrier.value(forHeader: "tracestate")
+    package func extract<Extract: Extractor>(from carrier: Extract.Carrier, using extractor: Extract) -> OtelSpanContext? {
+        guard let parent = extractor.extract(key: "traceparent", from: carrier) else { return nil }
+        let state = extractor.extract(key: "tracestate", from: carrier)
         let trimmed = parent.trimmingASCIIWhitespace()
         // A malformed `tracestate` must not cost the parent: retry without it.
         let parsed =
@@ -26,14 +27,16 @@ public struct W3CTraceContextPropagator: TracePropagator {
     }
 
     /// Writes `traceparent`, and `tracestate` when there is one.
-    public func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
+    package func inject<Inject: Injector>(
+        _ context: OtelSpanContext, into carrier: inout Inject.Carrier, using injector: Inject
+    ) {
         guard context.isValid else { return }
         let flags = context.flags.rawValue
         let hexDigits: [Character] = Array("0123456789abcdef")
         let flagsHex = String([hexDigits[Int(flags >> 4)], hexDigits[Int(flags & 0xF)]])
-        carrier.setValue("00-\(context.traceID)-\(context.spanID)-\(flagsHex)", forHeader: "traceparent")
+        injector.inject("00-\(context.traceID)-\(context.spanID)-\(flagsHex)", forKey: "traceparent", into: &carrier)
         if !context.traceState.isEmpty {
-            carrier.setValue(context.traceState, forHeader: "tracestate")
+            injector.inject(context.traceState, forKey: "tracestate", into: &carrier)
         }
     }
 }

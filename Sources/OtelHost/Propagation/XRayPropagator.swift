@@ -1,3 +1,4 @@
+package import Instrumentation
 import W3CTraceContext
 #if canImport(Glibc)
 import Glibc
@@ -20,22 +21,28 @@ import Darwin
 ///
 /// Every valid header, whatever its `Sampled` field, makes a span link: see
 /// `SpanLink.fromXRayHeader(_:attributes:)`.
-public struct XRayPropagator: TracePropagator {
+package struct XRayPropagator: TracePropagator {
     /// The header name.
-    public static let headerName = "x-amzn-trace-id"
+    package static let headerName = "x-amzn-trace-id"
 
     /// Creates the propagator.
-    public init() {}
+    package init() {}
 
     /// The parent context of the carrier's X-Ray header; `nil` when it is missing, malformed or says `Sampled=0`.
-    public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
-        carrier.value(forHeader: Self.headerName).flatMap(Self.parent)
+    /// Carriers whose names are case-sensitive are asked for `X-Amzn-Trace-Id` too.
+    package func extract<Extract: Extractor>(from carrier: Extract.Carrier, using extractor: Extract) -> OtelSpanContext? {
+        let header =
+            extractor.extract(key: Self.headerName, from: carrier)
+            ?? extractor.extract(key: "X-Amzn-Trace-Id", from: carrier)
+        return header.flatMap(Self.parent)
     }
 
     /// Writes `X-Amzn-Trace-Id`.
-    public func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
+    package func inject<Inject: Injector>(
+        _ context: OtelSpanContext, into carrier: inout Inject.Carrier, using injector: Inject
+    ) {
         guard context.isValid else { return }
-        carrier.setValue(Self.format(context), forHeader: "X-Amzn-Trace-Id")
+        injector.inject(Self.format(context), forKey: "X-Amzn-Trace-Id", into: &carrier)
     }
 
     /// The context of a header as a parent: `nil` when it is malformed or says `Sampled=0`.
@@ -49,7 +56,7 @@ public struct XRayPropagator: TracePropagator {
     /// `Sampled=1` gives the `TraceFlags.sampled` flag; `Sampled=0` gives no flag; `Sampled=?`, a missing
     /// `Sampled` or any other value gives no flag and ``OtelSpanContext/isSamplingDeferred``. The context is
     /// remote.
-    public static func parse(_ header: String) -> OtelSpanContext? {
+    package static func parse(_ header: String) -> OtelSpanContext? {
         var traceID: TraceID?
         var spanID: SpanID?
         var sampled: Bool?
@@ -87,7 +94,7 @@ public struct XRayPropagator: TracePropagator {
     }
 
     /// The X-Ray header for a span context.
-    public static func format(_ context: OtelSpanContext) -> String {
+    package static func format(_ context: OtelSpanContext) -> String {
         let hex = context.traceID.description
         let epoch = hex.prefix(8)
         let rest = hex.dropFirst(8)
@@ -102,7 +109,7 @@ public struct XRayPropagator: TracePropagator {
 /// Each source is read as ``XRayPropagator`` reads a header: a source that says `Sampled=0` is skipped (Lambda
 /// sets that value even when active tracing is off, and honouring it would suppress every span), and one that
 /// says `Sampled=?` or nothing continues its trace with the decision left to the sampler.
-public struct XRayLambdaPropagator: TracePropagator {
+package struct XRayLambdaPropagator: TracePropagator {
     private let xray = XRayPropagator()
     private let readsEnvironment: Bool
     private let environmentTraceHeader: @Sendable () -> String?
@@ -110,7 +117,7 @@ public struct XRayLambdaPropagator: TracePropagator {
     /// Creates the propagator.
     ///
     /// - Parameter readsEnvironment: Whether `_X_AMZN_TRACE_ID` is the last source; `false` on Managed Instances.
-    public init(readsEnvironment: Bool = true) {
+    package init(readsEnvironment: Bool = true) {
         self.init(readsEnvironment: readsEnvironment, environmentTraceHeader: Self.processTraceHeader)
     }
 
@@ -123,9 +130,9 @@ public struct XRayLambdaPropagator: TracePropagator {
     }
 
     /// The carrier's X-Ray context, else the Lambda trace header's, skipping sources that say `Sampled=0`.
-    public func extract<Carrier: HeaderLookup>(from carrier: Carrier) -> OtelSpanContext? {
-        if let fromCarrier = xray.extract(from: carrier) { return fromCarrier }
-        if let fromRuntime = carrier.lambdaTraceHeader {
+    package func extract<Extract: Extractor>(from carrier: Extract.Carrier, using extractor: Extract) -> OtelSpanContext? {
+        if let fromCarrier = xray.extract(from: carrier, using: extractor) { return fromCarrier }
+        if let fromRuntime = extractor.extract(key: EventHeaders.lambdaTraceHeaderKey, from: carrier) {
             return XRayPropagator.parent(fromRuntime)
         }
         guard readsEnvironment else { return nil }
@@ -133,8 +140,10 @@ public struct XRayLambdaPropagator: TracePropagator {
     }
 
     /// Writes `X-Amzn-Trace-Id`.
-    public func inject<Carrier: HeaderSink>(_ context: OtelSpanContext, into carrier: inout Carrier) {
-        xray.inject(context, into: &carrier)
+    package func inject<Inject: Injector>(
+        _ context: OtelSpanContext, into carrier: inout Inject.Carrier, using injector: Inject
+    ) {
+        xray.inject(context, into: &carrier, using: injector)
     }
 
     private static func processTraceHeader() -> String? {

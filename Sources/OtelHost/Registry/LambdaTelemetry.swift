@@ -1,4 +1,5 @@
 import Instrumentation
+package import Logging
 import Tracing
 import NIOConcurrencyHelpers
 
@@ -21,12 +22,14 @@ public final class LambdaTelemetry: Sendable {
     let completion: ModeCompletion
     /// When the environment's init started and ended, for the cold-start init span; `nil` on Managed Instances.
     let initTiming: InitTiming?
+    /// The logger the configuration gave for the library's diagnostics, if any.
+    package let logger: Logger?
     private let coldStart = NIOLockedValueBox(true)
     private static let bootstrapped = NIOLockedValueBox(false)
 
     private init(
         tracer: OtelTracer, registry: PluginRegistry, environment: OtelEnvironment,
-        settings: ResolvedConfiguration, completion: ModeCompletion, initTiming: InitTiming?
+        settings: ResolvedConfiguration, completion: ModeCompletion, initTiming: InitTiming?, logger: Logger?
     ) {
         self.tracer = tracer
         self.registry = registry
@@ -34,6 +37,7 @@ public final class LambdaTelemetry: Sendable {
         self.settings = settings
         self.completion = completion
         self.initTiming = initTiming
+        self.logger = logger
     }
 
     /// Initialises telemetry and makes its tracer the process's tracer (`InstrumentationSystem.bootstrap`).
@@ -76,6 +80,14 @@ public final class LambdaTelemetry: Sendable {
         configuration: OtelConfiguration = OtelConfiguration(),
         plugins: [any OtelPlugin],
         environment: OtelEnvironment = .process()
+    ) async -> LambdaTelemetry {
+        await Diagnostics.withLogger(configuration.logger) {
+            await resolve(configuration: configuration, plugins: plugins, environment: environment)
+        }
+    }
+
+    private static func resolve(
+        configuration: OtelConfiguration, plugins: [any OtelPlugin], environment: OtelEnvironment
     ) async -> LambdaTelemetry {
         let bootstrapStart = DefaultTracerClock.now.nanosecondsSinceEpoch
         if let raw = environment.nonEmpty("AWS_LAMBDA_LOG_LEVEL") ?? environment.nonEmpty("LOG_LEVEL") {
@@ -169,7 +181,8 @@ public final class LambdaTelemetry: Sendable {
         return LambdaTelemetry(
             tracer: finalTracer, registry: registry, environment: environment, settings: settings,
             completion: ModeCompletion(started, tracer: finalTracer),
-            initTiming: InitTiming.applies(environment) ? InitTiming(bootstrapStartNanos: bootstrapStart) : nil)
+            initTiming: InitTiming.applies(environment) ? InitTiming(bootstrapStartNanos: bootstrapStart) : nil,
+            logger: configuration.logger)
     }
 
     /// The processing mode that runs.

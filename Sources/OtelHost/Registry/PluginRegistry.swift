@@ -1,3 +1,5 @@
+public import Tracing
+
 /// A plugin: an extension of the host that adds extractors, propagators, exporters, span processors,
 /// processing modes, samplers or resource detectors.
 ///
@@ -25,10 +27,10 @@ public struct ClosurePlugin: OtelPlugin {
 }
 
 /// Makes an exporter once the environment is known; only the selected exporter is ever made.
-public typealias SpanExporterFactory = @Sendable (OtelEnvironment) -> any SpanExporter
+package typealias SpanExporterFactory = @Sendable (OtelEnvironment) -> any SpanExporter
 
 /// Makes a sampler from `OTEL_TRACES_SAMPLER_ARG` (or `nil` when the argument is unset).
-public typealias SamplerFactory = @Sendable (_ argument: String?) -> any Sampler
+package typealias SamplerFactory = @Sendable (_ argument: String?) -> any Sampler
 
 /// The typed registries plugins add to.
 ///
@@ -48,7 +50,7 @@ public struct PluginRegistry: Sendable {
     private(set) var modes: [(name: String, mode: any ProcessingMode)] = []
     private(set) var samplers: [(name: String, factory: SamplerFactory)] = []
     /// Resource detectors, applied in order; later ones win on a key collision.
-    public private(set) var resourceDetectors: [any ResourceDetector] = []
+    package private(set) var resourceDetectors: [any ResourceDetector] = []
 
     /// Creates an empty registry.
     public init(environment: OtelEnvironment) {
@@ -68,7 +70,13 @@ public struct PluginRegistry: Sendable {
     }
 
     /// Adds an exporter under a name that `OTEL_TRACES_EXPORTER` can select.
-    public mutating func registerExporter(named name: String, _ factory: @escaping SpanExporterFactory) {
+    ///
+    /// - Parameters:
+    ///   - name: The name; compared without case.
+    ///   - factory: Makes the exporter from the environment; only the selected exporter is ever made.
+    public mutating func registerExporter(
+        named name: String, _ factory: @escaping @Sendable (OtelEnvironment) -> any SpanExporter
+    ) {
         let key = name.lowercased()
         guard !exporters.contains(where: { $0.name == key }) else { return }
         exporters.append((key, factory))
@@ -86,14 +94,28 @@ public struct PluginRegistry: Sendable {
     }
 
     /// Adds a sampler under a name that `OTEL_TRACES_SAMPLER` can select.
-    public mutating func registerSampler(named name: String, _ factory: @escaping SamplerFactory) {
+    ///
+    /// - Parameters:
+    ///   - name: The name; compared without case.
+    ///   - factory: Makes the sampler from `OTEL_TRACES_SAMPLER_ARG` (`nil` when it is unset).
+    public mutating func registerSampler(
+        named name: String, _ factory: @escaping @Sendable (_ argument: String?) -> any Sampler
+    ) {
         let key = name.lowercased()
         guard !samplers.contains(where: { $0.name == key }) else { return }
         samplers.append((key, factory))
     }
 
+    /// Adds a resource detector: a function from the environment to resource attributes. Detectors run in
+    /// registration order, after `OTEL_RESOURCE_ATTRIBUTES`; a later one wins on a key collision.
+    ///
+    /// - Parameter detect: Finds the attributes in the environment.
+    public mutating func registerResourceDetector(_ detect: @escaping @Sendable (OtelEnvironment) -> SpanAttributes) {
+        resourceDetectors.append(ClosureResourceDetector(body: detect))
+    }
+
     /// Adds a resource detector.
-    public mutating func registerResourceDetector(_ detector: any ResourceDetector) {
+    package mutating func registerResourceDetector(_ detector: some ResourceDetector) {
         resourceDetectors.append(detector)
     }
 

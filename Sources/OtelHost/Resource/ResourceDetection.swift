@@ -1,9 +1,18 @@
-public import Tracing
+package import Tracing
 
 /// Finds resource attributes: where the code runs and what it is.
-public protocol ResourceDetector: Sendable {
+package protocol ResourceDetector: Sendable {
     /// The attributes this detector finds in the environment.
     func detect(_ environment: OtelEnvironment) -> SpanAttributes
+}
+
+/// A resource detector backed by a function.
+struct ClosureResourceDetector: ResourceDetector {
+    let body: @Sendable (OtelEnvironment) -> SpanAttributes
+
+    func detect(_ environment: OtelEnvironment) -> SpanAttributes {
+        body(environment)
+    }
 }
 
 /// The Lambda resource: cloud, function and service attributes from the Lambda environment variables.
@@ -18,12 +27,12 @@ public protocol ResourceDetector: Sendable {
 /// | `faas.max_memory` | `AWS_LAMBDA_FUNCTION_MEMORY_SIZE`, in bytes |
 /// | `service.name` | `OTEL_SERVICE_NAME`, else the function name, else `unknown_service` |
 /// | `telemetry.sdk.*` | this library, language `swift` |
-public struct LambdaResourceDetector: ResourceDetector {
+package struct LambdaResourceDetector: ResourceDetector {
     /// Creates the detector.
-    public init() {}
+    package init() {}
 
     /// The Lambda attributes.
-    public func detect(_ env: OtelEnvironment) -> SpanAttributes {
+    package func detect(_ env: OtelEnvironment) -> SpanAttributes {
         var attributes = SpanAttributes()
         attributes["cloud.provider"] = "aws"
         if let region = env.nonEmpty("AWS_REGION") { attributes.set("cloud.region", value: .string(region)) }
@@ -51,12 +60,12 @@ public struct LambdaResourceDetector: ResourceDetector {
 ///
 /// Each pair is split at its first `=`; key and value are trimmed and percent-decoded. A pair without `=`,
 /// with an empty key or with a bad percent escape is skipped with a warning.
-public struct EnvironmentResourceDetector: ResourceDetector {
+package struct EnvironmentResourceDetector: ResourceDetector {
     /// Creates the detector.
-    public init() {}
+    package init() {}
 
     /// The attributes of `OTEL_RESOURCE_ATTRIBUTES`.
-    public func detect(_ env: OtelEnvironment) -> SpanAttributes {
+    package func detect(_ env: OtelEnvironment) -> SpanAttributes {
         var attributes = SpanAttributes()
         guard let raw = env.nonEmpty("OTEL_RESOURCE_ATTRIBUTES") else { return attributes }
         for piece in raw.split(separator: ",", omittingEmptySubsequences: true) {
@@ -82,7 +91,7 @@ public struct EnvironmentResourceDetector: ResourceDetector {
 }
 
 /// Builds a resource from the environment and detectors.
-public enum OtelResourceBuilder {
+package enum OtelResourceBuilder {
     /// Builds the resource: `OTEL_RESOURCE_ATTRIBUTES`, then the detectors in order (so the Lambda values win on
     /// a key collision), then the attributes given in code on top.
     ///
@@ -91,7 +100,7 @@ public enum OtelResourceBuilder {
     ///   - detectors: The registered detectors.
     ///   - custom: Attributes from code, if any.
     /// - Returns: The resource.
-    public static func build(
+    package static func build(
         environment: OtelEnvironment,
         detectors: [any ResourceDetector],
         custom: SpanAttributes?

@@ -1,19 +1,29 @@
 package import Logging
 import NIOConcurrencyHelpers
 
-/// The library's own diagnostics: warnings and errors about telemetry, written to standard error.
+/// The library's own diagnostics: warnings and errors about telemetry.
 ///
-/// Standard output belongs to the telemetry lines, so the library never logs there. The level comes from
-/// `AWS_LAMBDA_LOG_LEVEL`, else `LOG_LEVEL` (default `info`).
+/// They go to the logger given in ``OtelConfiguration/logger`` while the telemetry that has it works (its
+/// bootstrap, its invocations, its service); elsewhere, and when no logger is given, to standard error, at the
+/// level of `AWS_LAMBDA_LOG_LEVEL`, else `LOG_LEVEL` (default `info`). Standard output belongs to the telemetry
+/// lines, so the library never logs there.
 package enum Diagnostics {
     private static let state = NIOLockedValueBox(State())
 
     private struct State {
         var logger: Logger = Diagnostics.makeLogger(level: .info)
         var onceKeys: Set<String> = []
-        var recorder: (@Sendable (Logger.Level, String) -> Void)?
-        var observers: [UInt64: @Sendable (Logger.Level, String) -> Void] = [:]
-        var nextObserver: UInt64 = 0
+    }
+
+    /// The logger of the telemetry whose work runs in this task, when its configuration gave one.
+    @TaskLocal private static var injected: Logger?
+
+    /// Runs `body` with the library's diagnostics going to `logger`.
+    package static func withLogger<T>(
+        _ logger: Logger?, _ body: () async throws -> T, isolation: isolated (any Actor)? = #isolation
+    ) async rethrows -> T {
+        guard let logger else { return try await body() }
+        return try await $injected.withValue(logger, operation: body, isolation: isolation)
     }
 
     static func makeLogger(level: Logger.Level) -> Logger {
@@ -24,12 +34,12 @@ package enum Diagnostics {
         return logger
     }
 
-    /// The logger the library writes its diagnostics with.
+    /// The logger the library writes its diagnostics with here: the injected one, else the standard-error one.
     package static var logger: Logger {
-        state.withLockedValue { $0.logger }
+        injected ?? state.withLockedValue { $0.logger }
     }
 
-    /// Sets the level of the library's diagnostics.
+    /// Sets the level of the standard-error logger.
     package static func configure(level: Logger.Level) {
         state.withLockedValue { $0.logger.logLevel = level }
     }
@@ -47,42 +57,20 @@ package enum Diagnostics {
         }
     }
 
-    /// Installs a hook that sees every diagnostic; used by tests to assert on warnings.
-    package static func setRecorder(_ recorder: (@Sendable (Logger.Level, String) -> Void)?) {
-        state.withLockedValue { $0.recorder = recorder }
-    }
-
-    /// Whether debug diagnostics are logged (or observed by a test).
+    /// Whether debug diagnostics are logged.
     package static var isDebugEnabled: Bool {
-        state.withLockedValue { $0.logger.logLevel <= .debug || $0.recorder != nil || !$0.observers.isEmpty }
+        logger.logLevel <= .debug
     }
 
     /// Logs what the library decided, at debug level; the message is only built when debug is on.
     package static func debug(_ message: @autoclosure () -> String) {
-        let (enabled, recording) = state.withLockedValue {
-            ($0.logger.logLevel <= .debug, $0.recorder != nil || !$0.observers.isEmpty)
-        }
-        guard enabled || recording else { return }
-        emit(.debug, message())
+        let logger = self.logger
+        guard logger.logLevel <= .debug else { return }
+        logger.debug("\(message())")
     }
 
     package static func info(_ message: @autoclosure () -> String) {
         emit(.info, message())
-    }
-
-    /// Adds a hook that sees every diagnostic, next to the recorder and to other observers (tests running in
-    /// parallel each add their own); returns the token that removes it.
-    package static func addObserver(_ observer: @escaping @Sendable (Logger.Level, String) -> Void) -> UInt64 {
-        state.withLockedValue { state in
-            state.nextObserver += 1
-            state.observers[state.nextObserver] = observer
-            return state.nextObserver
-        }
-    }
-
-    /// Removes a hook added with ``addObserver(_:)``.
-    package static func removeObserver(_ token: UInt64) {
-        _ = state.withLockedValue { $0.observers.removeValue(forKey: token) }
     }
 
     package static func warn(_ message: @autoclosure () -> String) {
@@ -111,9 +99,6 @@ package enum Diagnostics {
     }
 
     private static func emit(_ level: Logger.Level, _ message: String) {
-        let (logger, recorder, observers) = state.withLockedValue { ($0.logger, $0.recorder, $0.observers) }
-        recorder?(level, message)
-        for observer in observers.values { observer(level, message) }
         logger.log(level: level, "\(message)")
     }
 }

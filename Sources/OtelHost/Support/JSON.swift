@@ -1,9 +1,9 @@
-/// A parsed JSON document: what extractors read an event from.
+/// A parsed JSON document: the tree ``EventValue`` reads an event from.
 ///
 /// The library parses each event once into this light tree, then every extractor's shape test and attribute
 /// extraction reads from it. Invalid UTF-8 in strings is repaired to U+FFFD rather than rejected, and nesting is
 /// limited so a hostile event cannot exhaust the stack.
-public enum JSONValue: Sendable, Hashable {
+package enum JSONValue: Sendable, Hashable {
     /// `null`.
     case null
     /// `true` or `false`.
@@ -18,43 +18,43 @@ public enum JSONValue: Sendable, Hashable {
     case object(JSONObject)
 
     /// The member `key` of an object; `nil` for other values or a missing key.
-    public subscript(_ key: String) -> JSONValue? {
+    package subscript(_ key: String) -> JSONValue? {
         if case .object(let object) = self { return object[key] }
         return nil
     }
 
     /// The string, when this is a string.
-    public var stringValue: String? {
+    package var stringValue: String? {
         if case .string(let s) = self { return s }
         return nil
     }
 
     /// The number, when this is a number.
-    public var numberValue: Double? {
+    package var numberValue: Double? {
         if case .number(let n) = self { return n }
         return nil
     }
 
     /// The number as an integer, when this is a number with no fraction that fits.
-    public var intValue: Int? {
+    package var intValue: Int? {
         guard case .number(let n) = self, n.rounded() == n, n >= -9.2e18, n <= 9.2e18 else { return nil }
         return Int(n)
     }
 
     /// The Boolean, when this is `true` or `false`.
-    public var boolValue: Bool? {
+    package var boolValue: Bool? {
         if case .bool(let b) = self { return b }
         return nil
     }
 
     /// The object, when this is an object.
-    public var objectValue: JSONObject? {
+    package var objectValue: JSONObject? {
         if case .object(let o) = self { return o }
         return nil
     }
 
     /// The elements, when this is an array.
-    public var arrayValue: [JSONValue]? {
+    package var arrayValue: [JSONValue]? {
         if case .array(let a) = self { return a }
         return nil
     }
@@ -63,7 +63,7 @@ public enum JSONValue: Sendable, Hashable {
     ///
     /// - Parameter bytes: UTF-8 JSON.
     /// - Throws: ``JSONParseError`` when the bytes are not one JSON value.
-    public init(parsing bytes: some Collection<UInt8>) throws(JSONParseError) {
+    package init(parsing bytes: some Collection<UInt8>) throws(JSONParseError) {
         let result: Result<JSONValue, JSONParseError>? = bytes.withContiguousStorageIfAvailable { buffer in
             var parser = JSONParser(buffer)
             return Result { () throws(JSONParseError) in try parser.parseDocument() }
@@ -80,12 +80,12 @@ public enum JSONValue: Sendable, Hashable {
     }
 
     /// Parses a JSON document from a string.
-    public init(parsing string: String) throws(JSONParseError) {
+    package init(parsing string: String) throws(JSONParseError) {
         try self.init(parsing: Array(string.utf8))
     }
 
     /// The value as compact JSON.
-    public var jsonString: String {
+    package var jsonString: String {
         var out: [UInt8] = []
         JSONWriter.write(self, to: &out)
         return String(decoding: out, as: UTF8.self)
@@ -93,45 +93,45 @@ public enum JSONValue: Sendable, Hashable {
 }
 
 /// A JSON object: members in document order; a repeated key reads as its last value.
-public struct JSONObject: Sendable, Hashable {
+package struct JSONObject: Sendable, Hashable {
     /// The members, in document order.
-    public var members: [JSONMember]
+    package var members: [JSONMember]
 
     /// Creates an object.
-    public init(_ members: [JSONMember] = []) {
+    package init(_ members: [JSONMember] = []) {
         self.members = members
     }
 
     /// The value of `key`; the last one when the key is repeated.
-    public subscript(_ key: String) -> JSONValue? {
+    package subscript(_ key: String) -> JSONValue? {
         for member in members.reversed() where member.key == key { return member.value }
         return nil
     }
 }
 
 /// One member of a JSON object.
-public struct JSONMember: Sendable, Hashable {
+package struct JSONMember: Sendable, Hashable {
     /// The key.
-    public var key: String
+    package var key: String
     /// The value.
-    public var value: JSONValue
+    package var value: JSONValue
 
     /// Creates a member.
-    public init(_ key: String, _ value: JSONValue) {
+    package init(_ key: String, _ value: JSONValue) {
         self.key = key
         self.value = value
     }
 }
 
 /// Why a JSON document could not be parsed.
-public struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
+package struct JSONParseError: Error, Sendable, Hashable, CustomStringConvertible {
     /// What went wrong.
-    public let reason: String
+    package let reason: String
     /// The byte offset where it went wrong.
-    public let offset: Int
+    package let offset: Int
 
     /// `reason at byte offset`.
-    public var description: String { "\(reason) at byte \(offset)" }
+    package var description: String { "\(reason) at byte \(offset)" }
 }
 
 struct JSONParser {

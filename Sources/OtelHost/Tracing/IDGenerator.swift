@@ -20,17 +20,17 @@ public protocol IDGenerator: Sendable {
 ///
 /// Ids need to be unique, not secret, so a xoshiro256** generator behind a lock is used instead of a system
 /// call for every id.
-public struct RandomIDGenerator: IDGenerator {
+package struct RandomIDGenerator: IDGenerator {
     private let state: NIOLockedValueBox<Xoshiro256>
 
     /// Creates a generator seeded from the system's secure random source.
-    public init() {
+    package init() {
         var system = SystemRandomNumberGenerator()
         state = NIOLockedValueBox(Xoshiro256(seed: (system.next(), system.next(), system.next(), system.next())))
     }
 
     /// A new, non-zero trace id.
-    public func newTraceID() -> TraceID {
+    package func newTraceID() -> TraceID {
         while true {
             let (a, b) = state.withLockedValue { ($0.next(), $0.next()) }
             if a | b != 0 { return TraceID(high: a, low: b) }
@@ -38,7 +38,7 @@ public struct RandomIDGenerator: IDGenerator {
     }
 
     /// A new, non-zero span id.
-    public func newSpanID() -> SpanID {
+    package func newSpanID() -> SpanID {
         while true {
             let a = state.withLockedValue { $0.next() }
             if a != 0 { return SpanID(value: a) }

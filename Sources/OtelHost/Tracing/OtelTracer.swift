@@ -38,9 +38,6 @@ final class TracerPipeline: Sendable {
 /// `startSpan` call in the process — yours, AsyncHTTPClient's, Hummingbird's, Soto's — lands in this tracer, and
 /// outgoing requests of instrumented clients carry the configured propagation headers.
 public struct OtelTracer: Tracer {
-    /// The span type.
-    public typealias Span = OtelSpan
-
     let pipeline: TracerPipeline
     /// The propagator used by `extract` and `inject`.
     public let propagator: any TracePropagator
@@ -56,28 +53,28 @@ public struct OtelTracer: Tracer {
     ///   - processor: Where ended spans go.
     ///   - resource: The resource written with each span.
     ///   - sampler: Decides which spans are recorded; parent-based always-on by default.
-    ///   - idGenerator: Makes ids; random by default.
-    ///   - propagator: Used by `extract` and `inject`; none by default.
+    ///   - idGenerator: Makes ids; random W3C ids when `nil`.
+    ///   - propagator: Used by `extract` and `inject`; none when `nil`.
     ///   - limits: Span limits.
     public init(
         processor: any SpanProcessor,
         resource: OtelResource = OtelResource(attributes: [:]),
         sampler: any Sampler = ParentBasedSampler(root: AlwaysOnSampler()),
-        idGenerator: any IDGenerator = RandomIDGenerator(),
-        propagator: any TracePropagator = NoOpPropagator(),
+        idGenerator: (any IDGenerator)? = nil,
+        propagator: (any TracePropagator)? = nil,
         limits: SpanLimits = SpanLimits()
     ) {
         self.init(
             pipeline: TracerPipeline(
-                sampler: sampler, idGenerator: idGenerator, processor: processor, resource: resource,
-                scope: .lambdaOtelLite, limits: limits),
-            propagator: propagator)
+                sampler: sampler, idGenerator: idGenerator ?? RandomIDGenerator(), processor: processor,
+                resource: resource, scope: .lambdaOtelLite, limits: limits),
+            propagator: propagator ?? NoOpPropagator())
     }
 
     /// The resource written with each span.
     public var resource: OtelResource { pipeline.resource }
 
-    /// The span processor (several processors appear as one ``MultiSpanProcessor``).
+    /// The span processor (several processors appear as one that calls each in order).
     public var processor: any SpanProcessor { pipeline.processor }
 
     /// Starts a span as a child of the span in `context`, if any.
@@ -156,10 +153,10 @@ public struct OtelTracer: Tracer {
     /// Flushes, but gives up shortly before the invocation's deadline, so an exporter that never returns cannot
     /// make the function time out. Errors and the give-up are logged, never thrown.
     public func flush(before invocation: InvocationContext) async {
-        let remaining = invocation.remainingTimeMs
+        let remaining = invocation.remainingTime
         // Keep time to post the response: a tenth of what is left, at least 20 ms, at most 500 ms.
-        let budget = remaining - min(max(remaining / 10, 20), 500)
-        guard budget > 0 else {
+        let budget = remaining - min(max(remaining / 10, .milliseconds(20)), .milliseconds(500))
+        guard budget > .zero else {
             Diagnostics.warn("no time left before the deadline of \(invocation.requestID) to export its spans; they stay queued")
             return
         }
@@ -167,7 +164,7 @@ public struct OtelTracer: Tracer {
         let pending = Diagnostics.isDebugEnabled ? processor.pendingSpanCount : nil
         let start = ContinuousClock.now
         do {
-            try await withTimeout(.milliseconds(budget), "span export") {
+            try await withTimeout(budget, "span export") {
                 try await processor.forceFlush()
             }
         } catch {
@@ -184,8 +181,7 @@ public struct OtelTracer: Tracer {
         into context: inout InstrumentationContext,
         using extractor: Extract
     ) where Extract: Extractor, Extract.Carrier == Carrier {
-        let lookup = ExtractorLookup(carrier: carrier, extractor: extractor)
-        if let parent = propagator.extract(from: lookup) {
+        if let parent = propagator.extract(from: carrier, using: extractor) {
             context.otelSpanContext = parent
         }
     }
@@ -197,31 +193,6 @@ public struct OtelTracer: Tracer {
         using injector: Inject
     ) where Inject: Injector, Inject.Carrier == Carrier {
         guard let spanContext = context.otelSpanContext else { return }
-        var sink = InjectorSink(carrier: carrier, injector: injector)
-        propagator.inject(spanContext, into: &sink)
-        carrier = sink.carrier
-    }
-}
-
-private struct ExtractorLookup<Extract: Extractor>: HeaderLookup {
-    let carrier: Extract.Carrier
-    let extractor: Extract
-
-    func value(forHeader name: String) -> String? {
-        if let value = extractor.extract(key: name, from: carrier) { return value }
-        // Extractors are asked with lower-case names first; some carriers are case-sensitive.
-        switch name {
-        case "x-amzn-trace-id": return extractor.extract(key: "X-Amzn-Trace-Id", from: carrier)
-        default: return nil
-        }
-    }
-}
-
-private struct InjectorSink<Inject: Injector>: HeaderSink {
-    var carrier: Inject.Carrier
-    let injector: Inject
-
-    mutating func setValue(_ value: String, forHeader name: String) {
-        injector.inject(value, forKey: name, into: &carrier)
+        propagator.inject(spanContext, into: &carrier, using: injector)
     }
 }

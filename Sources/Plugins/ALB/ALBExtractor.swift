@@ -1,48 +1,54 @@
 public import OtelHost
-import OtelPluginSupport
+package import OtelPluginSupport
 import Tracing
 
-/// Application Load Balancer target-group events, single-value and multi-value forms.
+/// Registers the extractor of Application Load Balancer target-group events, single-value and multi-value forms.
 ///
-/// Recognised by a `requestContext.elb` object. Query values arrive as the client sent them (ALB does not
-/// decode them), so `url.query` is rebuilt without re-encoding. The span is named `{method} {path}`.
-public struct ALBExtractor: EventExtractor {
-    /// Redacts sensitive query parameters in `url.query`.
-    public let redaction: QueryRedaction
+/// They are recognised by a `requestContext.elb` object. Query values arrive as the client sent them (ALB does not
+/// decode them), so `url.query` is rebuilt without re-encoding. The span is named `{method} {path}` and carries
+/// `alb.target_group_arn`. The parameters of `OTEL_LITE_REDACTED_QUERY_PARAMETERS` are redacted in `url.query`.
+public struct ALBPlugin: OtelPlugin {
+    /// Creates the plugin.
+    public init() {}
 
-    /// Creates the extractor.
+    /// Registers the extractor.
+    public func register(into registry: inout PluginRegistry) {
+        registry.registerExtractor(ALBEvents.extractor(redaction: QueryRedaction.resolve(registry.environment)))
+    }
+}
+
+/// Application Load Balancer target-group events.
+package enum ALBEvents {
+    /// The extractor of ALB events.
     ///
     /// - Parameter redaction: Which query parameters to redact.
-    public init(redaction: QueryRedaction = QueryRedaction()) {
-        self.redaction = redaction
+    package static func extractor(redaction: QueryRedaction = QueryRedaction()) -> HTTPEventExtractor {
+        HTTPEventExtractor(name: "alb", redaction: redaction, recognises: isALBEvent, fields: request)
     }
-
-    /// `alb`.
-    public var name: String { "alb" }
 
     /// `requestContext.elb` is an object.
-    public func matches(_ event: JSONValue) -> Bool {
-        event["requestContext"]?["elb"]?.objectValue != nil
+    static func isALBEvent(_ event: EventValue) -> Bool {
+        event["requestContext"]?["elb"]?.isObject == true
     }
 
-    /// The HTTP server attributes of the request.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    /// The request of an ALB event.
+    static func request(_ event: EventValue) -> HTTPRequestFields {
         let headers = HTTPEventFields.headers(event)
-        var span = HTTPEventFields.requestSpan(
+        var extra = SpanAttributes()
+        if let arn = event["requestContext"]?["elb"]?["targetGroupArn"]?.stringValue {
+            extra.set("alb.target_group_arn", value: .string(arn))
+        }
+        return HTTPRequestFields(
             headers: headers,
             method: event["httpMethod"]?.stringValue,
             path: event["path"]?.stringValue,
             query: HTTPEventFields.query(event, encode: false),
-            scheme: Self.nonEmpty(headers?.value(forHeader: "x-forwarded-proto")?.lowercased()) ?? "http",
+            scheme: nonEmpty(headers?.value(forHeader: "x-forwarded-proto")?.lowercased()) ?? "http",
             protocolVersion: "1.1",
-            clientAddress: Self.nonEmpty(headers?.value(forHeader: "x-forwarded-for")?.split(separator: ",").first),
+            clientAddress: nonEmpty(headers?.value(forHeader: "x-forwarded-for")?.split(separator: ",").first),
             userAgent: headers?.value(forHeader: "user-agent"),
             serverAddress: headers?.value(forHeader: "host"),
-            redaction: redaction)
-        if let arn = event["requestContext"]?["elb"]?["targetGroupArn"]?.stringValue {
-            span.attributes.set("alb.target_group_arn", value: .string(arn))
-        }
-        return span
+            extra: extra)
     }
 
     /// The text without surrounding ASCII whitespace; `nil` when nothing is left.
@@ -50,20 +56,4 @@ public struct ALBExtractor: EventExtractor {
         guard let trimmed = text.map({ String($0).trimmingASCIIWhitespace() }), !trimmed.isEmpty else { return nil }
         return trimmed
     }
-}
-
-/// Registers the ALB extractor.
-public struct ALBPlugin: OtelPlugin {
-    /// Creates the plugin.
-    public init() {}
-
-    /// Registers the extractor.
-    public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(ALBExtractor(redaction: QueryRedaction.resolve(registry.environment)))
-    }
-}
-
-extension OtelPlugin where Self == ALBPlugin {
-    /// The ALB plugin.
-    public static var alb: ALBPlugin { ALBPlugin() }
 }

@@ -10,7 +10,7 @@ import Tracing
 /// `REMOVE`), `faas.document.time` its `ApproximateCreationDateTime` in ISO 8601, and the batch is counted in
 /// `messaging.batch.message_count` and per change in `aws.dynamodb.insert_count`, `aws.dynamodb.edit_count` and
 /// `aws.dynamodb.delete_count`.
-public struct DynamoDBExtractor: EventExtractor {
+public struct DynamoDBExtractor: EventExtractor, OtelPlugin {
     /// Creates the extractor.
     public init() {}
 
@@ -18,12 +18,12 @@ public struct DynamoDBExtractor: EventExtractor {
     public var name: String { "dynamodb" }
 
     /// The first record's `eventSource` is `aws:dynamodb`.
-    public func matches(_ event: JSONValue) -> Bool {
+    public func matches(_ event: EventValue) -> Bool {
         EventRecords.matches(event, source: "aws:dynamodb")
     }
 
     /// The data-source attributes of the batch.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
         var attributes = SpanAttributes()
         attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
@@ -93,18 +93,5 @@ enum ISO8601 {
     }
 }
 
-/// Registers the DynamoDB Streams extractor.
-public struct DynamoDBPlugin: OtelPlugin {
-    /// Creates the plugin.
-    public init() {}
-
-    /// Registers the extractor.
-    public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(DynamoDBExtractor())
-    }
-}
-
-extension OtelPlugin where Self == DynamoDBPlugin {
-    /// The DynamoDB Streams plugin.
-    public static var dynamoDB: DynamoDBPlugin { DynamoDBPlugin() }
-}
+/// The DynamoDB Streams plugin: the extractor, which registers itself.
+public typealias DynamoDBPlugin = DynamoDBExtractor

@@ -9,7 +9,7 @@ import Tracing
 /// trigger `timer` and `faas.time`; any other event a CONSUMER span named after its `detail-type`, with trigger
 /// `pubsub`. Both carry `aws.eventbridge.source`, `aws.eventbridge.detail_type` and, when one of the `resources`
 /// is a rule or schedule ARN, its name as `aws.eventbridge.rule`.
-public struct EventBridgeExtractor: EventExtractor {
+public struct EventBridgeExtractor: EventExtractor, OtelPlugin {
     /// Creates the extractor.
     public init() {}
 
@@ -17,20 +17,20 @@ public struct EventBridgeExtractor: EventExtractor {
     public var name: String { "eventbridge" }
 
     /// `detail-type` and `source` are strings and `detail` is present.
-    public func matches(_ event: JSONValue) -> Bool {
-        guard case .object(let object) = event else { return false }
+    public func matches(_ event: EventValue) -> Bool {
+        guard case .object(let object) = event.json else { return false }
         return object["detail-type"]?.stringValue != nil && object["source"]?.stringValue != nil
             && object["detail"] != nil
     }
 
     /// The event's attributes; a timer trigger for scheduled events.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    public func extract(_ event: EventValue) -> ExtractedSpan {
         let detailType = event["detail-type"]?.stringValue ?? ""
         let source = event["source"]?.stringValue ?? ""
         var attributes = SpanAttributes()
         attributes.set("aws.eventbridge.source", value: .string(source))
         attributes.set("aws.eventbridge.detail_type", value: .string(detailType))
-        let rule = Self.ruleName(event["resources"])
+        let rule = Self.ruleName(event.json["resources"])
         if let rule { attributes.set("aws.eventbridge.rule", value: .string(rule)) }
 
         let scheduled = detailType == "Scheduled Event" && (source == "aws.events" || source == "aws.scheduler")
@@ -59,18 +59,5 @@ public struct EventBridgeExtractor: EventExtractor {
     }
 }
 
-/// Registers the EventBridge extractor.
-public struct EventBridgePlugin: OtelPlugin {
-    /// Creates the plugin.
-    public init() {}
-
-    /// Registers the extractor.
-    public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(EventBridgeExtractor())
-    }
-}
-
-extension OtelPlugin where Self == EventBridgePlugin {
-    /// The EventBridge plugin.
-    public static var eventBridge: EventBridgePlugin { EventBridgePlugin() }
-}
+/// The EventBridge plugin: the extractor, which registers itself.
+public typealias EventBridgePlugin = EventBridgeExtractor

@@ -7,7 +7,7 @@ import Tracing
 /// The span is a CONSUMER span named `{stream} process` (`process` when the stream is unknown) with the
 /// OpenTelemetry messaging attributes. The stream name is read from the record's `eventSourceARN`, whether it
 /// names the stream (`stream/my-stream`) or an enhanced fan-out consumer (`stream/my-stream/consumer/…`).
-public struct KinesisExtractor: EventExtractor {
+public struct KinesisExtractor: EventExtractor, OtelPlugin {
     /// Creates the extractor.
     public init() {}
 
@@ -15,38 +15,18 @@ public struct KinesisExtractor: EventExtractor {
     public var name: String { "kinesis" }
 
     /// The first record's `eventSource` is `aws:kinesis`.
-    public func matches(_ event: JSONValue) -> Bool {
+    public func matches(_ event: EventValue) -> Bool {
         EventRecords.matches(event, source: "aws:kinesis")
     }
 
     /// The messaging attributes of the batch.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
-        var attributes = SpanAttributes()
-        attributes.set("messaging.system", value: "aws_kinesis")
-        attributes.set("messaging.operation.type", value: "process")
-        attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
         let stream = records.first?["eventSourceARN"]?.stringValue
             .flatMap(AmazonResourceName.init)?.name(ofType: "stream")
-        if let stream { attributes.set("messaging.destination.name", value: .string(stream)) }
-        return ExtractedSpan(
-            spanName: stream.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes,
-            carrier: nil, trigger: .pubsub)
+        return EventRecords.messagingSpan(system: "aws_kinesis", records: records, destination: stream)
     }
 }
 
-/// Registers the Kinesis extractor.
-public struct KinesisPlugin: OtelPlugin {
-    /// Creates the plugin.
-    public init() {}
-
-    /// Registers the extractor.
-    public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(KinesisExtractor())
-    }
-}
-
-extension OtelPlugin where Self == KinesisPlugin {
-    /// The Kinesis plugin.
-    public static var kinesis: KinesisPlugin { KinesisPlugin() }
-}
+/// The Kinesis plugin: the extractor, which registers itself.
+public typealias KinesisPlugin = KinesisExtractor

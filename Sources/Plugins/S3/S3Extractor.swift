@@ -8,7 +8,7 @@ import Tracing
 /// `faas.document.collection` (the bucket), `faas.document.name` (the object key, decoded: S3 writes keys
 /// form-encoded, so `+` is a space and `%XX` a byte), `faas.document.operation` (`insert` for `ObjectCreated:*`,
 /// `delete` for `ObjectRemoved:*`, else the event name) and `faas.document.time` (`eventTime`).
-public struct S3Extractor: EventExtractor {
+public struct S3Extractor: EventExtractor, OtelPlugin {
     /// Creates the extractor.
     public init() {}
 
@@ -16,12 +16,12 @@ public struct S3Extractor: EventExtractor {
     public var name: String { "s3" }
 
     /// The first record's `eventSource` is `aws:s3`.
-    public func matches(_ event: JSONValue) -> Bool {
+    public func matches(_ event: EventValue) -> Bool {
         EventRecords.matches(event, source: "aws:s3")
     }
 
     /// The data-source attributes of the first record.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    public func extract(_ event: EventValue) -> ExtractedSpan {
         let record = EventRecords.records(event).first
         var attributes = SpanAttributes()
         let s3 = record?["s3"]
@@ -84,18 +84,5 @@ public struct S3Extractor: EventExtractor {
     }
 }
 
-/// Registers the S3 extractor.
-public struct S3Plugin: OtelPlugin {
-    /// Creates the plugin.
-    public init() {}
-
-    /// Registers the extractor.
-    public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(S3Extractor())
-    }
-}
-
-extension OtelPlugin where Self == S3Plugin {
-    /// The S3 plugin.
-    public static var s3: S3Plugin { S3Plugin() }
-}
+/// The S3 plugin: the extractor, which registers itself.
+public typealias S3Plugin = S3Extractor

@@ -8,7 +8,7 @@ import Tracing
 /// OpenTelemetry messaging attributes. A record whose message attributes carry the sender's context — a
 /// `traceparent` (with `tracestate`), else an `X-Amzn-Trace-Id`, each as `{"Type":"String","Value":…}` — becomes a
 /// link with the record's `messaging.message.id`. Records never become the parent.
-public struct SNSExtractor: EventExtractor {
+public struct SNSExtractor: EventExtractor, OtelPlugin {
     /// Creates the extractor.
     public init() {}
 
@@ -16,24 +16,13 @@ public struct SNSExtractor: EventExtractor {
     public var name: String { "sns" }
 
     /// The first record's `EventSource` is `aws:sns`.
-    public func matches(_ event: JSONValue) -> Bool {
+    public func matches(_ event: EventValue) -> Bool {
         EventRecords.matches(event, key: "EventSource", source: "aws:sns")
     }
 
     /// The messaging attributes of the notification and a link per distinct sender context.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
-        var attributes = SpanAttributes()
-        attributes.set("messaging.system", value: "aws_sns")
-        attributes.set("messaging.operation.type", value: "process")
-        attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
-        let topic = records.first?["Sns"]?["TopicArn"]?.stringValue.flatMap(AmazonResourceName.init)?.name
-        if let topic { attributes.set("messaging.destination.name", value: .string(topic)) }
-        // Lambda delivers one notification per invocation; a batch of several has no single message id.
-        if records.count == 1, let id = records[0]["Sns"]?["MessageId"]?.stringValue {
-            attributes.set("messaging.message.id", value: .string(id))
-        }
-
         var links = TraceLinks()
         for record in records {
             let notification = record["Sns"]
@@ -45,24 +34,13 @@ public struct SNSExtractor: EventExtractor {
                 traceparent: value("traceparent"), tracestate: value("tracestate"), xray: value("X-Amzn-Trace-Id"),
                 messageID: notification?["MessageId"]?.stringValue))
         }
-        return ExtractedSpan(
-            spanName: topic.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes,
-            links: links.links, carrier: nil, trigger: .pubsub)
+        // Lambda delivers one notification per invocation; a batch of several has no single message id.
+        return EventRecords.messagingSpan(
+            system: "aws_sns", records: records,
+            destination: records.first?["Sns"]?["TopicArn"]?.stringValue.flatMap(AmazonResourceName.init)?.name,
+            messageID: { $0["Sns"]?["MessageId"]?.stringValue }, links: links.links)
     }
 }
 
-/// Registers the SNS extractor.
-public struct SNSPlugin: OtelPlugin {
-    /// Creates the plugin.
-    public init() {}
-
-    /// Registers the extractor.
-    public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(SNSExtractor())
-    }
-}
-
-extension OtelPlugin where Self == SNSPlugin {
-    /// The SNS plugin.
-    public static var sns: SNSPlugin { SNSPlugin() }
-}
+/// The SNS plugin: the extractor, which registers itself.
+public typealias SNSPlugin = SNSExtractor

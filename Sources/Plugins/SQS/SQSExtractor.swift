@@ -9,7 +9,7 @@ import Tracing
 /// `AWSTraceHeader` system attribute set by X-Ray — becomes a link with the record's `messaging.message.id`; a
 /// context shared by several records is linked once. Records never become the parent: the parent comes from the
 /// invocation's trace header, as for any event without headers.
-public struct SQSExtractor: EventExtractor {
+public struct SQSExtractor: EventExtractor, OtelPlugin {
     /// Creates the extractor.
     public init() {}
 
@@ -17,23 +17,13 @@ public struct SQSExtractor: EventExtractor {
     public var name: String { "sqs" }
 
     /// The first record's `eventSource` is `aws:sqs`.
-    public func matches(_ event: JSONValue) -> Bool {
+    public func matches(_ event: EventValue) -> Bool {
         EventRecords.matches(event, source: "aws:sqs")
     }
 
     /// The messaging attributes of the batch and a link per distinct sender context.
-    public func extract(_ event: JSONValue) -> ExtractedSpan {
+    public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
-        var attributes = SpanAttributes()
-        attributes.set("messaging.system", value: "aws_sqs")
-        attributes.set("messaging.operation.type", value: "process")
-        attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
-        let queue = records.first?["eventSourceARN"]?.stringValue.flatMap(AmazonResourceName.init)?.name
-        if let queue { attributes.set("messaging.destination.name", value: .string(queue)) }
-        if records.count == 1, let id = records[0]["messageId"]?.stringValue {
-            attributes.set("messaging.message.id", value: .string(id))
-        }
-
         var links = TraceLinks()
         for record in records {
             let messageAttributes = record["messageAttributes"]
@@ -43,24 +33,12 @@ public struct SQSExtractor: EventExtractor {
                 xray: record["attributes"]?["AWSTraceHeader"]?.stringValue,
                 messageID: record["messageId"]?.stringValue))
         }
-        return ExtractedSpan(
-            spanName: queue.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes, links: links.links,
-            carrier: nil, trigger: .pubsub)
+        return EventRecords.messagingSpan(
+            system: "aws_sqs", records: records,
+            destination: records.first?["eventSourceARN"]?.stringValue.flatMap(AmazonResourceName.init)?.name,
+            messageID: { $0["messageId"]?.stringValue }, links: links.links)
     }
 }
 
-/// Registers the SQS extractor.
-public struct SQSPlugin: OtelPlugin {
-    /// Creates the plugin.
-    public init() {}
-
-    /// Registers the extractor.
-    public func register(into registry: inout PluginRegistry) {
-        registry.registerExtractor(SQSExtractor())
-    }
-}
-
-extension OtelPlugin where Self == SQSPlugin {
-    /// The SQS plugin.
-    public static var sqs: SQSPlugin { SQSPlugin() }
-}
+/// The SQS plugin: the extractor, which registers itself.
+public typealias SQSPlugin = SQSExtractor

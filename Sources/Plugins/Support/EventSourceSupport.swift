@@ -12,14 +12,42 @@ package enum EventRecords {
     ///   - event: The parsed event.
     ///   - key: The record's source field: `eventSource`, or `EventSource` for SNS.
     ///   - source: The expected value, such as `aws:sqs`.
-    package static func matches(_ event: JSONValue, key: String = "eventSource", source: String) -> Bool {
-        guard case .array(let records)? = event["Records"], let first = records.first else { return false }
+    package static func matches(_ event: EventValue, key: String = "eventSource", source: String) -> Bool {
+        guard case .array(let records)? = event.json["Records"], let first = records.first else { return false }
         return first[key]?.stringValue == source
     }
 
     /// The records of the batch; empty when `Records` is not an array.
-    package static func records(_ event: JSONValue) -> [JSONValue] {
-        event["Records"]?.arrayValue ?? []
+    package static func records(_ event: EventValue) -> [JSONValue] {
+        event.json["Records"]?.arrayValue ?? []
+    }
+
+    /// The CONSUMER span of a batch of messages (SQS, SNS, Kinesis), with trigger `pubsub`: named
+    /// `{destination} process` (`process` when the destination is unknown), with `messaging.system`,
+    /// `messaging.operation.type` `process`, `messaging.batch.message_count`, `messaging.destination.name` and,
+    /// for a batch of one, `messaging.message.id`.
+    ///
+    /// - Parameters:
+    ///   - system: `messaging.system`, such as `aws_sqs`.
+    ///   - records: The records of the batch.
+    ///   - destination: The queue, topic or stream, when the batch names it.
+    ///   - messageID: The id of a record's message; only read for a batch of one.
+    ///   - links: Links to the spans the messages were sent from.
+    package static func messagingSpan(
+        system: String, records: [JSONValue], destination: String?,
+        messageID: (JSONValue) -> String? = { _ in nil }, links: [SpanLink] = []
+    ) -> ExtractedSpan {
+        var attributes = SpanAttributes()
+        attributes.set("messaging.system", value: .string(system))
+        attributes.set("messaging.operation.type", value: "process")
+        attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
+        if let destination { attributes.set("messaging.destination.name", value: .string(destination)) }
+        if records.count == 1, let id = messageID(records[0]) {
+            attributes.set("messaging.message.id", value: .string(id))
+        }
+        return ExtractedSpan(
+            spanName: destination.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes,
+            links: links, carrier: nil, trigger: .pubsub)
     }
 }
 

@@ -1,5 +1,5 @@
 package import OtelHost
-import Tracing
+package import Tracing
 
 /// Field helpers shared by the HTTP event extractors (API Gateway and ALB).
 package enum HTTPEventFields {
@@ -12,8 +12,8 @@ package enum HTTPEventFields {
     }
 
     /// The request headers: `headers`, else `multiValueHeaders`.
-    package static func headers(_ event: JSONValue) -> EventHeaders? {
-        if event["headers"]?.objectValue != nil { return EventHeaders(json: event["headers"]) }
+    package static func headers(_ event: EventValue) -> EventHeaders? {
+        if event["headers"]?.isObject == true { return EventHeaders(json: event["headers"]) }
         return EventHeaders(json: nil, multiValue: event["multiValueHeaders"])
     }
 
@@ -23,7 +23,8 @@ package enum HTTPEventFields {
     /// - Parameters:
     ///   - event: The parsed event.
     ///   - encode: Whether names and values are percent-encoded (API Gateway decodes them; ALB does not).
-    package static func query(_ event: JSONValue, encode: Bool) -> String? {
+    package static func query(_ event: EventValue, encode: Bool) -> String? {
+        let event = event.json
         func part(_ s: String) -> String { encode ? PercentEncoding.encode(s) : s }
         var pairs: [String] = []
         if let multi = event["multiValueQueryStringParameters"]?.objectValue {
@@ -42,37 +43,57 @@ package enum HTTPEventFields {
     }
 }
 
-extension HTTPEventFields {
-    /// The SERVER span of an HTTP request, whichever event it came in: the HTTP server attributes of what the event
-    /// says (each `nil` argument is a missing attribute), trigger `http`, the headers as carrier, and the name
-    /// `{method} {route}`, else `{method} {path}`, with `HTTP` and `/` standing in for what is missing.
+/// What an HTTP event says about its request: the fields its SERVER span is built from. Each `nil` field is a
+/// missing attribute.
+package struct HTTPRequestFields {
+    /// The request headers, the carrier of the parent context.
+    package var headers: EventHeaders?
+    /// `http.request.method`.
+    package var method: String?
+    /// `url.path`.
+    package var path: String?
+    /// `url.query` before redaction; an empty query is left out.
+    package var query: String?
+    /// `url.scheme`.
+    package var scheme: String
+    /// `network.protocol.version`: `1.1`, not `HTTP/1.1`.
+    package var protocolVersion: String?
+    /// `client.address`.
+    package var clientAddress: String?
+    /// `user_agent.original`.
+    package var userAgent: String?
+    /// `server.address`.
+    package var serverAddress: String?
+    /// `http.route`, the route template; an empty route is left out.
+    package var route: String?
+    /// Attributes only this kind of event has.
+    package var extra: SpanAttributes
+
+    /// Creates the fields of a request.
+    package init(
+        headers: EventHeaders?, method: String?, path: String?, query: String?, scheme: String,
+        protocolVersion: String?, clientAddress: String?, userAgent: String?, serverAddress: String?,
+        route: String? = nil, extra: SpanAttributes = [:]
+    ) {
+        self.headers = headers
+        self.method = method
+        self.path = path
+        self.query = query
+        self.scheme = scheme
+        self.protocolVersion = protocolVersion
+        self.clientAddress = clientAddress
+        self.userAgent = userAgent
+        self.serverAddress = serverAddress
+        self.route = route
+        self.extra = extra
+    }
+
+    /// The SERVER span of the request: the HTTP server attributes, trigger `http`, the headers as carrier, and the
+    /// name `{method} {route}`, else `{method} {path}`, with `HTTP` and `/` standing in for what is missing.
     ///
-    /// - Parameters:
-    ///   - headers: The request headers, the carrier of the parent context.
-    ///   - method: `http.request.method`.
-    ///   - path: `url.path`.
-    ///   - query: `url.query` before redaction; an empty query is left out.
-    ///   - scheme: `url.scheme`.
-    ///   - protocolVersion: `network.protocol.version`: `1.1`, not `HTTP/1.1`.
-    ///   - clientAddress: `client.address`.
-    ///   - userAgent: `user_agent.original`.
-    ///   - serverAddress: `server.address`.
-    ///   - route: `http.route`, the route template; an empty route is left out.
-    ///   - redaction: Redacts sensitive parameters of the query.
+    /// - Parameter redaction: Redacts sensitive parameters of the query.
     /// - Returns: The invocation span's name, kind, attributes, trigger and carrier.
-    package static func requestSpan(
-        headers: EventHeaders?,
-        method: String?,
-        path: String?,
-        query: String?,
-        scheme: String,
-        protocolVersion: String?,
-        clientAddress: String?,
-        userAgent: String?,
-        serverAddress: String?,
-        route: String? = nil,
-        redaction: QueryRedaction
-    ) -> ExtractedSpan {
+    package func span(redaction: QueryRedaction) -> ExtractedSpan {
         var attributes = SpanAttributes()
         if let method { attributes.set("http.request.method", value: .string(method)) }
         if let path { attributes.set("url.path", value: .string(path)) }
@@ -84,7 +105,47 @@ extension HTTPEventFields {
         if let serverAddress { attributes.set("server.address", value: .string(serverAddress)) }
         let route = route.flatMap { $0.isEmpty ? nil : $0 }
         if let route { attributes.set("http.route", value: .string(route)) }
+        attributes.merge(extra)
         let spanName = "\(method ?? "HTTP") \(route ?? path ?? "/")"
         return ExtractedSpan(spanName: spanName, kind: .server, attributes: attributes, carrier: headers, trigger: .http)
+    }
+}
+
+/// The extractor of one kind of HTTP event (API Gateway REST API, HTTP API and Function URLs, ALB): the kind's
+/// shape test and request fields, and one way to build the span for all of them.
+package struct HTTPEventExtractor: EventExtractor {
+    /// A short name for diagnostics.
+    package let name: String
+    /// Redacts sensitive query parameters in `url.query`.
+    package let redaction: QueryRedaction
+    private let recognises: @Sendable (EventValue) -> Bool
+    private let fields: @Sendable (EventValue) -> HTTPRequestFields
+
+    /// Creates the extractor of a kind of HTTP event.
+    ///
+    /// - Parameters:
+    ///   - name: A short name for diagnostics.
+    ///   - redaction: Which query parameters to redact.
+    ///   - recognises: Whether an event is of this kind.
+    ///   - fields: What an event of this kind says about its request.
+    package init(
+        name: String, redaction: QueryRedaction,
+        recognises: @escaping @Sendable (EventValue) -> Bool,
+        fields: @escaping @Sendable (EventValue) -> HTTPRequestFields
+    ) {
+        self.name = name
+        self.redaction = redaction
+        self.recognises = recognises
+        self.fields = fields
+    }
+
+    /// Whether the event is of this kind.
+    package func matches(_ event: EventValue) -> Bool {
+        recognises(event)
+    }
+
+    /// The HTTP server span of the request.
+    package func extract(_ event: EventValue) -> ExtractedSpan {
+        fields(event).span(redaction: redaction)
     }
 }
