@@ -82,8 +82,28 @@ func makeSpans(_ count: Int, resource: OtelResource) -> [FinishedSpan] {
 }
 
 let devNullFD = open("/dev/null", O_WRONLY)
+/// `lambdaEnvironment` with the default span queue, as a deployed function starts.
+let defaultQueueEnvironment = lambdaEnvironment.filter { $0.key != "LAMBDA_SPAN_PROCESSOR_QUEUE_SIZE" }
 let environment = OtelEnvironment(lambdaEnvironment)
-let resource = OtelResourceBuilder.build(environment: environment, detectors: [LambdaResourceDetector()], custom: nil)
+/// The resource a function with `lambdaEnvironment` reports (what the Lambda resource detector builds from it).
+let resource = OtelResource(attributes: [
+    "service.name": "peer-swift-fn",
+    "cloud.provider": "aws",
+    "cloud.platform": "aws_lambda",
+    "cloud.region": "us-east-1",
+    "faas.name": "peer-swift-fn",
+    "faas.version": "$LATEST",
+    "faas.instance": "2025/01/14/[$LATEST]0123456789abcdef0123456789abcdef",
+    "faas.max_memory": .int64(134_217_728),
+    "aws.log.group.names": .stringArray(["/aws/lambda/peer-swift-fn"]),
+    "telemetry.sdk.language": "swift",
+    "telemetry.sdk.name": "lambda-otel-lite",
+])
+
+/// An exporter that drops what it is given.
+struct DiscardingExporter: SpanExporter {
+    func export(_ spans: [FinishedSpan]) async throws {}
+}
 
 let benchmarks: @Sendable () -> Void = {
     Benchmark.defaultConfiguration = .init(
@@ -95,7 +115,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // (a) span start + 10 attributes + end, into the Lambda span processor; measured per span.
     Benchmark("span: start + 10 attributes + end", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        let processor = LambdaSpanProcessor(exporter: NoOpSpanExporter(), environment: environment)
+        let processor = LambdaSpanProcessor(exporter: DiscardingExporter(), environment: environment)
         let tracer = OtelTracer(processor: processor, resource: resource)
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
@@ -109,7 +129,7 @@ let benchmarks: @Sendable () -> Void = {
 
     // 1 M spans through a 2048-span queue, flushed every 2048 spans: resident memory stays bounded.
     Benchmark("span: 1M spans through a 2048 queue", configuration: .init(metrics: [.wallClock, .peakMemoryResident, .mallocCountTotal], maxIterations: 3)) { benchmark in
-        let processor = LambdaSpanProcessor(exporter: NoOpSpanExporter(), maxQueueSize: 2048, environment: OtelEnvironment())
+        let processor = LambdaSpanProcessor(exporter: DiscardingExporter(), maxQueueSize: 2048, environment: OtelEnvironment())
         let tracer = OtelTracer(processor: processor, resource: resource)
         for i in 0..<1_000_000 {
             let span = tracer.startSpan("op", context: .topLevel)
@@ -137,11 +157,24 @@ let benchmarks: @Sendable () -> Void = {
                     OtlpProtobuf.encode(batch, reusing: encoder) { blackHole($0.count) }
                 }
             }
-            // The floor: zlib alone on the same protobuf bytes at the same level (init + deflate + end, as
-            // Python's gzip.compress does).
+            // The floor: zlib alone on the same protobuf bytes at the same level and window, with one deflate
+            // stream reset before each call, as the exporter keeps its own.
             let payload = OtlpProtobuf.encode(batch)
             var output = [UInt8](repeating: 0, count: payload.count + 1024)
-            Benchmark("floor: zlib gzip level 6 alone, 1000-span payload") { benchmark in
+            Benchmark("floor: zlib gzip level 6 alone, reused stream, 1000-span payload") { benchmark in
+                var stream = z_stream()
+                for _ in benchmark.scaledIterations {
+                    let n = payload.withUnsafeBufferPointer { input in
+                        output.withUnsafeMutableBufferPointer { out in
+                            zlib_floor_gzip_reused(&stream, input.baseAddress, UInt(input.count), out.baseAddress, UInt(out.count), 6)
+                        }
+                    }
+                    blackHole(n)
+                }
+                deflateEnd(&stream)
+            }
+            // Python's gzip.compress: init + deflate + end on each call.
+            Benchmark("floor: zlib gzip level 6 alone, new stream per call, 1000-span payload") { benchmark in
                 for _ in benchmark.scaledIterations {
                     let n = payload.withUnsafeBufferPointer { input in
                         output.withUnsafeMutableBufferPointer { out in
@@ -182,7 +215,7 @@ let benchmarks: @Sendable () -> Void = {
     }
 
     Benchmark("handler: traced, span only (no flush)", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        let processor = LambdaSpanProcessor(exporter: NoOpSpanExporter(), environment: OtelEnvironment(lambdaEnvironment))
+        let processor = LambdaSpanProcessor(exporter: DiscardingExporter(), environment: OtelEnvironment(lambdaEnvironment))
         let noFlush = ClosurePlugin { $0.registerProcessingMode(named: ProcessingModeName("bench-none"), NoFlushMode()) }
         let telemetry = await LambdaTelemetry.make(
             configuration: OtelConfiguration(spanProcessors: [processor], processingMode: ProcessingModeName("bench-none")),
@@ -227,30 +260,30 @@ let benchmarks: @Sendable () -> Void = {
     // (d) initialisation: the whole bootstrap with the default plugins, in process.
     Benchmark("init: LambdaTelemetry.make with the default plugins") { benchmark in
         for _ in benchmark.scaledIterations {
-            blackHole(await LambdaTelemetry.make(plugins: .defaults, environment: OtelEnvironment(lambdaEnvironment)))
+            blackHole(await LambdaTelemetry.make(plugins: .defaults, environment: OtelEnvironment(defaultQueueEnvironment)))
         }
     }
 
-    // Through the emulator over real HTTP, on swift-aws-lambda-runtime: the latency the caller sees with 100 spans
-    // per invocation, against the same function with no telemetry. One invocation per sample, so the percentiles
-    // are per invocation.
-    for mode in ["none", "async", "sync"] {
-        let name = mode == "none"
-            ? "async mode: invocation with 100 spans, no telemetry"
-            : mode == "async" ? "async mode: invocation with 100 spans, traced" : "sync mode: invocation with 100 spans, traced"
-        let rig = RuntimeRig()
-        Benchmark(
-            name,
-            configuration: .init(metrics: [.wallClock, .mallocCountTotal], warmupIterations: 50, maxDuration: .seconds(5), maxIterations: 5000),
-            closure: { benchmark in
-                guard let invoker = rig.invoker else { return }
-                for _ in benchmark.scaledIterations {
-                    blackHole(try await invoker.invoke(event))
-                }
-            },
-            setup: { try await rig.start(mode: mode, workers: nil) },
-            teardown: { await rig.stop() }
-        )
+    // Through the emulator over real HTTP, on swift-aws-lambda-runtime: the latency the caller sees for an
+    // invocation whose only span is the invocation span (1 span) and for one that makes 100 child spans, against
+    // the same function with no telemetry (the floor). One invocation per sample, so the percentiles are per
+    // invocation.
+    for spans in [1, 100] {
+        for mode in ["none", "async", "sync"] {
+            let rig = RuntimeRig()
+            Benchmark(
+                "invocation over HTTP: \(spans) span\(spans == 1 ? "" : "s"), \(mode == "none" ? "no telemetry" : mode)",
+                configuration: .init(metrics: [.wallClock, .mallocCountTotal], warmupIterations: 50, maxDuration: .seconds(5), maxIterations: 20_000),
+                closure: { benchmark in
+                    guard let invoker = rig.invoker else { return }
+                    for _ in benchmark.scaledIterations {
+                        blackHole(try await invoker.invoke(event))
+                    }
+                },
+                setup: { try await rig.start(mode: mode, workers: nil, childSpans: spans == 1 ? 0 : spans) },
+                teardown: { await rig.stop() }
+            )
+        }
     }
 
     // Lambda Managed Instances: 64 invocations sent at once to 1 or 8 runtime workers, with no telemetry, the
@@ -272,7 +305,7 @@ let benchmarks: @Sendable () -> Void = {
                         }
                     }
                 },
-                setup: { try await rig.start(mode: mode, workers: workers) },
+                setup: { try await rig.start(mode: mode, workers: workers, childSpans: 100) },
                 teardown: { await rig.stop() }
             )
         }
@@ -288,10 +321,12 @@ struct AnswerHandler: StreamingLambdaHandler, Sendable {
     }
 }
 
-/// Makes 100 spans, then answers.
-struct HundredSpansHandler: StreamingLambdaHandler, Sendable {
+/// Makes `childSpans` spans, then answers.
+struct SpansHandler: StreamingLambdaHandler, Sendable {
+    let childSpans: Int
+
     func handle(_ event: ByteBuffer, responseWriter: some LambdaResponseStreamWriter, context: LambdaContext) async throws {
-        for i in 0..<100 {
+        for i in 0..<childSpans {
             withSpan("work-\(i % 10)") { span in span.attributes["i"] = i }
         }
         try await responseWriter.writeAndFinish(ByteBuffer(string: #"{"statusCode":200}"#))
@@ -324,7 +359,7 @@ final class RuntimeRig: @unchecked Sendable {
     var task: Task<Void, any Error>?
     var invoker: LocalInvoker?
 
-    func start(mode: String, workers: Int?) async throws {
+    func start(mode: String, workers: Int?, childSpans: Int) async throws {
         let traced = mode != "none"
         let server = try await LocalLambdaServer.start(port: 0, functionName: "bench", maxConcurrency: workers ?? 1)
         setenv("AWS_LAMBDA_RUNTIME_API", server.runtimeAPI, 1)
@@ -336,7 +371,7 @@ final class RuntimeRig: @unchecked Sendable {
         let telemetry = await LambdaTelemetry.make(
             configuration: OtelConfiguration(exporter: "devnull"),
             plugins: [StdoutExporterPlugin.devNull] + .defaults, environment: OtelEnvironment(values))
-        let work = HundredSpansHandler()
+        let work = SpansHandler(childSpans: childSpans)
         let run: @Sendable () async throws -> Void
         switch (traced, workers) {
         case (false, nil):
