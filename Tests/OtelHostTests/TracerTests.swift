@@ -35,6 +35,57 @@ struct TracerTests {
         #expect(server.parentIsRemote == nil)
     }
 
+    @Test func setAttributeAndTheAttributesPropertyAreOneStoreWhereTheLastValueWins() async throws {
+        let (tracer, exporter, processor) = makeTracer()
+        let span = tracer.startSpan("mixed", context: .topLevel)
+        span.setAttribute("a", "fast")
+        span.setAttribute("b", 1)
+        span.setAttribute("a", "fast again")
+        #expect(span.attributes.get("a") == .string("fast again"))
+        span.attributes["b"] = 2
+        span.attributes["c"] = true
+        span.setAttribute("c", false)
+        span.setAttribute("d", 4.5)
+        span.attributes["e"] = "property"
+        span.end()
+        span.setAttribute("after", "end")
+        try await processor.forceFlush()
+        let finished = try #require(exporter.spans.first)
+        #expect(finished.attributes.get("a") == .string("fast again"))
+        #expect(finished.attributes.get("b") == .int64(2))
+        #expect(finished.attributes.get("c") == .bool(false))
+        #expect(finished.attributes.get("d") == .double(4.5))
+        #expect(finished.attributes.get("e") == .string("property"))
+        #expect(finished.attributes.get("after") == nil)
+        #expect(finished.attributes.count == 5)
+    }
+
+    @Test func attributesSetFromManyTasksAtOnceAreAllKept() async throws {
+        let (tracer, exporter, processor) = makeTracer()
+        let span = tracer.startSpan("shared", context: .topLevel)
+        await withTaskGroup(of: Void.self) { group in
+            for task in 0..<8 {
+                group.addTask {
+                    for i in 0..<50 {
+                        if (task + i) % 2 == 0 {
+                            span.setAttribute("t\(task).\(i)", .int64(Int64(i)))
+                        } else {
+                            span.attributes["t\(task).\(i)"] = i
+                        }
+                    }
+                }
+            }
+        }
+        span.end()
+        try await processor.forceFlush()
+        let finished = try #require(exporter.spans.first)
+        var keys = 0
+        finished.attributes.forEach { _, _ in keys += 1 }
+        // The span limit keeps 128 of the 400 keys and counts the rest.
+        #expect(keys == 128)
+        #expect(finished.droppedAttributesCount == 400 - 128)
+    }
+
     @Test func remoteParentSetsTheFlagsAndTheTrace() async throws {
         let (tracer, exporter, processor) = makeTracer()
         var context = InstrumentationContext.topLevel

@@ -93,20 +93,18 @@ extension LambdaTelemetry {
         guard span.isRecording else { return span }
         // A full queue drops child spans before this one.
         span.isInvocationSpan = true
-        span.updateAttributes { attributes in
-            attributes.merge(extracted.attributes)
-            attributes.set("faas.invocation_id", value: .string(invocation.requestID))
-            attributes.set("faas.coldstart", value: .bool(coldStart))
-            attributes.set("faas.trigger", value: .string(extracted.trigger.rawValue))
-            if !invocation.invokedFunctionARN.isEmpty {
-                attributes.set("cloud.resource_id", value: .string(invocation.invokedFunctionARN))
-                if let account = invocation.accountID {
-                    attributes.set("cloud.account.id", value: .string(account))
-                }
+        extracted.attributes.forEach { key, value in span.setAttribute(key, value) }
+        span.setAttribute("faas.invocation_id", .string(invocation.requestID))
+        span.setAttribute("faas.coldstart", .bool(coldStart))
+        span.setAttribute("faas.trigger", .string(extracted.trigger.rawValue))
+        if !invocation.invokedFunctionARN.isEmpty {
+            span.setAttribute("cloud.resource_id", .string(invocation.invokedFunctionARN))
+            if let account = invocation.accountID {
+                span.setAttribute("cloud.account.id", .string(account))
             }
-            if let tenant = invocation.tenantID, !tenant.isEmpty {
-                attributes.set("aws.lambda.tenant_id", value: .string(tenant))
-            }
+        }
+        if let tenant = invocation.tenantID, !tenant.isEmpty {
+            span.setAttribute("aws.lambda.tenant_id", .string(tenant))
         }
         for link in extracted.links { span.addLink(link) }
         if coldStart, let initTiming { recordInitSpan(initTiming, under: span) }
@@ -209,10 +207,8 @@ enum ResponseOutcome {
     static func record(_ bytes: some Collection<UInt8>, on span: OtelSpan) {
         guard let json = parseIfRelevant(bytes) else { return }
         if let code = json["statusCode"]?.intValue {
-            span.updateAttributes { attributes in
-                attributes.set("http.response.status_code", value: .int64(Int64(code)))
-                attributes.set("http.status_code", value: .int64(Int64(code)))
-            }
+            span.setAttribute("http.response.status_code", .int64(Int64(code)))
+            span.setAttribute("http.status_code", .int64(Int64(code)))
             if code >= 500 {
                 span.setStatus(SpanStatus(code: .error, message: "HTTP \(code) response"))
             } else {

@@ -43,7 +43,7 @@ package struct ConsoleSpanProcessor: SpanProcessor {
                 members.append(JSONMember("status", .string(status.code == .error ? "ERROR" : "OK")))
             }
             var attributes: [JSONMember] = []
-            span.attributes.forEach { key, value in attributes.append(JSONMember(key, .string(Self.text(value)))) }
+            span.attributeList.forEach { key, value in attributes.append(JSONMember(key, .string(Self.text(value)))) }
             attributes.sort { $0.key < $1.key }
             members.append(JSONMember("attributes", .object(JSONObject(attributes))))
             JSONWriter.write(.object(JSONObject(members)), to: &out)
@@ -52,7 +52,7 @@ package struct ConsoleSpanProcessor: SpanProcessor {
             line += "span_id=\(span.context.spanID) duration=\(durationMicros)µs"
             if let status = span.status { line += " status=\(status.code == .error ? "ERROR" : "OK")" }
             var attributes: [String] = []
-            span.attributes.forEach { key, value in attributes.append("\(key)=\(Self.text(value))") }
+            span.attributeList.forEach { key, value in attributes.append("\(key)=\(Self.text(value))") }
             attributes.sort()
             if !attributes.isEmpty { line += " " + attributes.joined(separator: " ") }
             // One line: no raw line breaks from attribute values.

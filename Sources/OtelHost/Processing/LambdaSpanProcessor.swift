@@ -65,8 +65,8 @@ public final class LambdaSpanProcessor: SpanProcessor {
             for i in stride(from: slots.count - 1, through: max(0, slots.count - LambdaSpanProcessor.searchedForInvocation), by: -1) {
                 guard slots[i].isInvocationSpan, slots[i].context.traceID == trace else { continue }
                 var before: Int64 = 0
-                if case .int64(let n)? = slots[i].attributes.get(LambdaSpanProcessor.droppedSpansAttribute) { before = n }
-                slots[i].attributes.set(LambdaSpanProcessor.droppedSpansAttribute, value: .int64(before + 1))
+                if case .int64(let n)? = slots[i].attributeList.get(LambdaSpanProcessor.droppedSpansAttribute) { before = n }
+                slots[i].attributeList.set(LambdaSpanProcessor.droppedSpansAttribute, .int64(before + 1))
                 return
             }
             if let at = pendingDrops.firstIndex(where: { $0.trace == trace }) {
@@ -130,7 +130,7 @@ public final class LambdaSpanProcessor: SpanProcessor {
                 }
                 let dropped = ring.takeDrops(of: span.context.traceID)
                 if dropped > 0 {
-                    span.attributes.set(Self.droppedSpansAttribute, value: .int64(Int64(dropped)))
+                    span.attributeList.set(Self.droppedSpansAttribute, .int64(Int64(dropped)))
                 }
             } else if ring.isFull {
                 ring.recordDrop(of: span)

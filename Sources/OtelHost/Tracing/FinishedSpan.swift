@@ -113,7 +113,15 @@ public struct FinishedSpan: Sendable {
     /// End time, nanoseconds since the epoch.
     public var endTimeUnixNano: UInt64
     /// The span attributes.
-    public var attributes: SpanAttributes
+    ///
+    /// Read from the span's own store, in the order they were set; reading or writing this property converts to
+    /// or from `SpanAttributes`.
+    public var attributes: SpanAttributes {
+        get { attributeList.spanAttributes }
+        set { attributeList = AttributeList(newValue) }
+    }
+    /// The span attributes as the span stored them.
+    package var attributeList: AttributeList
     /// How many attributes the limits dropped.
     public var droppedAttributesCount: UInt32
     /// The span events.
@@ -159,12 +167,45 @@ public struct FinishedSpan: Sendable {
         self.kind = kind
         self.startTimeUnixNano = startTimeUnixNano
         self.endTimeUnixNano = endTimeUnixNano
-        self.attributes = attributes
+        self.attributeList = AttributeList(attributes)
         self.droppedAttributesCount = droppedAttributesCount
         self.events = events
         self.droppedEventsCount = droppedEventsCount
         self.links = links
         self.droppedLinksCount = droppedLinksCount
+        self.status = status
+        self.resource = resource
+        self.scope = scope
+    }
+
+    /// Creates a finished span from the span's own attribute store.
+    package init(
+        context: OtelSpanContext,
+        parentSpanID: SpanID?,
+        parentIsRemote: Bool?,
+        name: String,
+        kind: SpanKind,
+        startTimeUnixNano: UInt64,
+        endTimeUnixNano: UInt64,
+        attributeList: AttributeList,
+        droppedAttributesCount: UInt32,
+        status: SpanStatus?,
+        resource: OtelResource,
+        scope: InstrumentationScope
+    ) {
+        self.context = context
+        self.parentSpanID = parentSpanID
+        self.parentIsRemote = parentIsRemote
+        self.name = name
+        self.kind = kind
+        self.startTimeUnixNano = startTimeUnixNano
+        self.endTimeUnixNano = endTimeUnixNano
+        self.attributeList = attributeList
+        self.droppedAttributesCount = droppedAttributesCount
+        self.events = []
+        self.droppedEventsCount = 0
+        self.links = []
+        self.droppedLinksCount = 0
         self.status = status
         self.resource = resource
         self.scope = scope

@@ -11,6 +11,9 @@ public final class OtelSpan: Tracing.Span, Sendable {
     /// What changes while the span is open.
     private struct State: Sendable {
         var name: String
+        /// Attributes set with `setAttribute`; empty once `attributes` has been used.
+        var list = AttributeList()
+        /// Attributes set through the `attributes` property; while it is in use, `setAttribute` writes here too.
         var attributes = SpanAttributes()
         var events: [SpanEvent] = []
         var links: [FinishedLink] = []
@@ -78,34 +81,49 @@ public final class OtelSpan: Tracing.Span, Sendable {
         }
     }
 
-    /// The span attributes. Setting one attribute mutates the span's storage in place.
+    /// The span attributes, as swift-distributed-tracing's `SpanAttributes`.
     ///
-    /// The mutex is never held while the caller's code runs: a modification takes the attributes out, lets the
-    /// caller change them, then puts them back, merging in whatever another task set meanwhile.
+    /// `span.attributes["key"] = value` works as on any span; ``setAttribute(_:_:)`` is the faster way to set
+    /// attributes on hot paths. The mutex is never held while the caller's code runs: a modification takes the
+    /// attributes out, lets the caller change them, then puts them back, merging in whatever another task set
+    /// meanwhile.
     public var attributes: SpanAttributes {
-        get { state.withLock { $0.attributes } }
+        get { state.withLock { $0.list.isEmpty ? $0.attributes : $0.list.spanAttributes } }
         set {
             guard isRecording else { return }
-            state.withLock { if !$0.ended { $0.attributes = newValue } }
+            state.withLock { state in
+                guard !state.ended else { return }
+                state.attributes = newValue
+                state.list = AttributeList()
+            }
         }
-
         _modify {
             var attributes = SpanAttributes()
             let open = isRecording && state.withLock { state in
                 guard !state.ended else { return false }
-                swap(&attributes, &state.attributes)
+                if state.list.isEmpty {
+                    swap(&attributes, &state.attributes)
+                } else {
+                    attributes = state.list.spanAttributes
+                    state.list = AttributeList()
+                }
                 return true
             }
-            // Most spans get a handful of attributes: one allocation up front instead of four regrowths.
-            if open && attributes.isEmpty { attributes.reserveCapacity(16) }
             guard open else {
                 var scratch = SpanAttributes()
                 yield &scratch
                 return
             }
+            // Most spans get a handful of attributes: one allocation up front instead of four regrowths.
+            if attributes.isEmpty { attributes.reserveCapacity(16) }
             defer {
                 state.withLock { state in
                     guard !state.ended else { return }
+                    if !state.list.isEmpty {
+                        // Set with `setAttribute` by another task meanwhile.
+                        state.list.forEach { key, value in attributes.set(key, value: value) }
+                        state.list = AttributeList()
+                    }
                     if state.attributes.isEmpty {
                         swap(&attributes, &state.attributes)
                     } else {
@@ -115,6 +133,32 @@ public final class OtelSpan: Tracing.Span, Sendable {
                 }
             }
             yield &attributes
+        }
+    }
+
+    /// Sets one attribute: the fast path for code that sets attributes on every span.
+    ///
+    /// The key is compared with the keys already set instead of being hashed, and nothing is allocated per
+    /// attribute beyond the value itself. It is the same as `span.attributes[key] = value`; the last value set
+    /// for a key wins, whichever way it was set.
+    ///
+    /// ```swift
+    /// span.setAttribute("http.request.method", "GET")
+    /// span.setAttribute("http.response.status_code", .int64(Int64(status)))
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - key: The attribute key.
+    ///   - value: The attribute value.
+    public func setAttribute(_ key: String, _ value: SpanAttribute) {
+        guard isRecording else { return }
+        state.withLock { state in
+            guard !state.ended else { return }
+            if state.attributes.isEmpty {
+                state.list.set(key, value)
+            } else {
+                state.attributes.set(key, value: value)
+            }
         }
     }
 
@@ -185,7 +229,8 @@ public final class OtelSpan: Tracing.Span, Sendable {
             return state
         }
         guard let taken else { return }
-        var attributes = taken.attributes
+        // One of the two stores is in use: `attributes` once the `SpanAttributes` API was used, else the list.
+        var attributes = taken.attributes.isEmpty ? taken.list : AttributeList(taken.attributes)
         let name = taken.name, events = taken.events, links = taken.links, status = taken.status
         let droppedLinks = taken.droppedLinks, isInvocationSpan = taken.isInvocationSpan
 
@@ -199,7 +244,7 @@ public final class OtelSpan: Tracing.Span, Sendable {
             kind: kind,
             startTimeUnixNano: startTimeUnixNano,
             endTimeUnixNano: max(endTime, startTimeUnixNano),
-            attributes: attributes,
+            attributeList: attributes,
             droppedAttributesCount: droppedAttributes,
             status: status,
             resource: pipeline.resource,

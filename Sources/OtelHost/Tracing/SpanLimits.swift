@@ -91,6 +91,24 @@ public struct SpanLimits: Sendable, Hashable {
         return dropped
     }
 
+    /// Applies the count and length limits to a span's attributes; returns how many were dropped.
+    ///
+    /// Over the count limit, the lexicographically first keys are kept, as for `SpanAttributes`.
+    func apply(to attributes: inout AttributeList, countLimit: Int) -> UInt32 {
+        var dropped: UInt32 = 0
+        if attributes.count > countLimit {
+            dropped = UInt32(clamping: attributes.count - countLimit)
+            attributes.sortByKey()
+            attributes.keepFirst(countLimit)
+        }
+        if let maxLength = attributeValueLengthLimit {
+            for (i, entry) in attributes.entries.enumerated() {
+                if let cut = Self.truncate(entry.value, to: maxLength) { attributes.replaceValue(at: i, with: cut) }
+            }
+        }
+        return dropped
+    }
+
     private static func truncate(_ value: SpanAttribute, to maxLength: Int) -> SpanAttribute? {
         switch value {
         case .string(let s):

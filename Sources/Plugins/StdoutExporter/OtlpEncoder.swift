@@ -244,7 +244,7 @@ enum OtlpEncoder {
             }
         }
         if span.droppedAttributesCount > 0 { buffer.varintField(10, UInt64(span.droppedAttributesCount)) }
-        writeAttributes(9, span.attributes, buffer)
+        writeAttributes(9, span.attributeList, buffer)
         buffer.fixed64Field(8, span.endTimeUnixNano)
         buffer.fixed64Field(7, span.startTimeUnixNano)
         buffer.varintField(6, kindNumber(span.kind))
@@ -271,6 +271,18 @@ enum OtlpEncoder {
             buffer.message(field) {
                 buffer.message(2) { writeAnyValue(value, buffer) }
                 buffer.stringField(1, key)
+            }
+        }
+    }
+
+    /// A span's attributes, written so that they decode in the order they were set.
+    static func writeAttributes(_ field: UInt32, _ attributes: AttributeList, _ buffer: ReverseBuffer) {
+        let entries = attributes.entries
+        for index in entries.indices.reversed() {
+            let entry = entries[index]
+            buffer.message(field) {
+                buffer.message(2) { writeAnyValue(entry.value, buffer) }
+                buffer.stringField(1, entry.key)
             }
         }
     }
