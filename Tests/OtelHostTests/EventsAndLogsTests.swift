@@ -80,6 +80,15 @@ struct QueryRedactionTests {
         #expect(redaction.redact("AWSAccessKeyId") == "AWSAccessKeyId")
     }
 
+    @Test func escapedNamesEmptyPartsAndEqualsInValuesAreHandled() {
+        let redaction = QueryRedaction()
+        #expect(redaction.redact("X-Amz-%53ignature=abc") == "X-Amz-%53ignature=REDACTED")
+        #expect(redaction.redact("&&sig=a=b&") == "&&sig=REDACTED&")
+        #expect(redaction.redact("sig=") == "sig=REDACTED")
+        #expect(redaction.redact("") == "")
+        #expect(redaction.redact("é=1&Signature=ü&z") == "é=1&Signature=REDACTED&z")
+    }
+
     @Test func configurable() {
         #expect(QueryRedaction.resolve(OtelEnvironment(["OTEL_LITE_REDACTED_QUERY_PARAMETERS": "token, Secret"])).redact("token=1&secret=2&sig=3")
             == "token=REDACTED&secret=REDACTED&sig=3")

@@ -53,11 +53,19 @@ public struct InvocationContext: Sendable, Hashable {
 
     /// The account id: the fifth field of the function ARN, when it is an account id (12 digits).
     public var accountID: String? {
-        let parts = invokedFunctionARN.split(separator: ":", omittingEmptySubsequences: false)
-        guard parts.count >= 5, parts[4].utf8.count == 12,
-            parts[4].utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") })
-        else { return nil }
-        return String(parts[4])
+        let utf8 = invokedFunctionARN.utf8
+        var start = utf8.startIndex
+        // Skip `arn:partition:service:region:`.
+        for _ in 0..<4 {
+            guard let colon = utf8[start...].firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            start = utf8.index(after: colon)
+        }
+        let end = utf8[start...].firstIndex(of: UInt8(ascii: ":")) ?? utf8.endIndex
+        let field = utf8[start..<end]
+        guard field.count == 12, field.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            return nil
+        }
+        return String(invokedFunctionARN[start..<end])
     }
 
     /// Time left until the deadline (negative once it has passed).

@@ -14,10 +14,14 @@ package struct QueryRedaction: Sendable, Hashable {
 
     /// The lower-cased names whose values are redacted.
     package let parameters: Set<String>
+    /// The UTF-8 lengths of those names: a parameter of another length (and without percent escapes) is kept
+    /// without being compared.
+    private let lengths: Set<Int>
 
     /// Creates a redaction of the given parameter names.
     package init(parameters: [String] = QueryRedaction.defaultParameters) {
         self.parameters = Set(parameters.map { $0.lowercased() })
+        lengths = Set(self.parameters.map(\.utf8.count))
     }
 
     /// The redaction the environment asks for.
@@ -29,17 +33,38 @@ package struct QueryRedaction: Sendable, Hashable {
     }
 
     /// The query with sensitive values replaced by `REDACTED`.
+    ///
+    /// The query is scanned in place; a new string is made only when something is redacted.
     package func redact(_ query: String) -> String {
         guard !parameters.isEmpty else { return query }
-        var changed = false
-        let parts = query.split(separator: "&", omittingEmptySubsequences: false).map { part -> Substring in
-            guard let eq = part.firstIndex(of: "=") else { return part }
-            let name = part[..<eq]
-            let decoded = PercentEncoding.decode(String(name)) ?? String(name)
-            guard parameters.contains(decoded.lowercased()) else { return part }
-            changed = true
-            return name + "=REDACTED"
+        let utf8 = query.utf8
+        var values: [Range<String.Index>] = []
+        var start = utf8.startIndex
+        while true {
+            let end = utf8[start...].firstIndex(of: UInt8(ascii: "&")) ?? utf8.endIndex
+            if let eq = utf8[start..<end].firstIndex(of: UInt8(ascii: "=")), isSensitive(query[start..<eq]) {
+                values.append(utf8.index(after: eq)..<end)
+            }
+            guard end < utf8.endIndex else { break }
+            start = utf8.index(after: end)
         }
-        return changed ? parts.joined(separator: "&") : query
+        guard !values.isEmpty else { return query }
+        var redacted = ""
+        redacted.reserveCapacity(query.utf8.count)
+        var kept = query.startIndex
+        for value in values {
+            redacted += query[kept..<value.lowerBound]
+            redacted += "REDACTED"
+            kept = value.upperBound
+        }
+        redacted += query[kept...]
+        return redacted
+    }
+
+    private func isSensitive(_ name: Substring) -> Bool {
+        let escaped = name.utf8.contains(UInt8(ascii: "%"))
+        guard escaped || lengths.contains(name.utf8.count) else { return false }
+        let decoded = escaped ? (PercentEncoding.decode(String(name)) ?? String(name)) : String(name)
+        return parameters.contains(decoded.lowercased())
     }
 }
