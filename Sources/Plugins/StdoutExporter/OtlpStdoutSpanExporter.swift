@@ -384,7 +384,9 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
 /// The exporter's reusable buffers: protobuf, gzip and the line.
 ///
 /// Only ever used by one export at a time: an export takes it out of the exporter's pool and puts it back when it
-/// is done; that hand-over is what makes sharing it across tasks safe.
+/// is done; that hand-over is what makes sharing it across tasks safe. A lock box cannot hold it instead: the
+/// buffers are classes wrapping zlib's stream and raw memory, used for the whole encode and compression, which
+/// would then run with a lock held.
 struct EncoderState: @unchecked Sendable {
     let protobuf = ReverseBuffer()
     let gzip: GzipCompressor
