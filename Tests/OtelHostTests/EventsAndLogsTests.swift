@@ -96,6 +96,35 @@ struct QueryRedactionTests {
     }
 }
 
+struct TimeoutTests {
+    /// Work that ends after 5 s, or when cancelled: a timeout that does not fire lets it return a value.
+    @Sendable static func hang() async throws -> Int {
+        try await sleepCancellably(for: .seconds(5))
+        return 1
+    }
+
+    @Test func anEarlierDeadlineFiresWhileALaterOneIsPending() async throws {
+        // Left unawaited: cancelled when the test returns.
+        async let late: Int? = try? withTimeout(.seconds(60), "late") { try await Self.hang() }
+        // Give the late timeout time to set the timer for its own deadline first.
+        try await Task.sleep(for: .milliseconds(50))
+        await #expect(throws: LambdaTelemetryError.self) {
+            _ = try await withTimeout(.milliseconds(100), "early") { try await Self.hang() }
+        }
+    }
+
+    @Test func aLaterDeadlineFiresAfterAnEarlierTimeoutEndedInTime() async throws {
+        #expect(try await withTimeout(.milliseconds(50), "quick") { 7 } == 7)
+        await #expect(throws: LambdaTelemetryError.self) {
+            _ = try await withTimeout(.milliseconds(200), "later") { try await Self.hang() }
+        }
+        // Many timeouts ending in time leave nothing behind that fires late.
+        for i in 0..<1_000 {
+            #expect(try await withTimeout(.seconds(1), "many") { i } == i)
+        }
+    }
+}
+
 struct BoundedFlushTests {
     /// An exporter that never returns.
     struct StuckExporter: SpanExporter {
