@@ -130,30 +130,20 @@ let benchmarks: @Sendable () -> Void = {
 
     // (a) span start + 10 attributes + end, into the Lambda span processor; measured per span. With the span's
     // fast setter, then through swift-distributed-tracing's `span.attributes[...]`.
-    Benchmark("span: start + 10 attributes (setAttribute) + end", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        let processor = LambdaSpanProcessor(exporter: DiscardingExporter(), environment: environment)
-        let tracer = OtelTracer(processor: processor, resource: resource)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            let span = tracer.startSpan("op", context: .topLevel)
-            setAttrs10Fast(span)
-            span.end()
+    let setters: [(String, @Sendable (OtelSpan) -> Void)] = [("setAttribute", setAttrs10Fast), ("attributes[...]", setAttrs10)]
+    for (name, setAttributes) in setters {
+        Benchmark("span: start + 10 attributes (\(name)) + end", configuration: .init(scalingFactor: .kilo)) { benchmark in
+            let processor = LambdaSpanProcessor(exporter: DiscardingExporter(), environment: environment)
+            let tracer = OtelTracer(processor: processor, resource: resource)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                let span = tracer.startSpan("op", context: .topLevel)
+                setAttributes(span)
+                span.end()
+            }
+            benchmark.stopMeasurement()
+            try? await processor.forceFlush()
         }
-        benchmark.stopMeasurement()
-        try? await processor.forceFlush()
-    }
-
-    Benchmark("span: start + 10 attributes (attributes[...]) + end", configuration: .init(scalingFactor: .kilo)) { benchmark in
-        let processor = LambdaSpanProcessor(exporter: DiscardingExporter(), environment: environment)
-        let tracer = OtelTracer(processor: processor, resource: resource)
-        benchmark.startMeasurement()
-        for _ in benchmark.scaledIterations {
-            let span = tracer.startSpan("op", context: .topLevel)
-            setAttrs10(span)
-            span.end()
-        }
-        benchmark.stopMeasurement()
-        try? await processor.forceFlush()
     }
 
     // 1 M spans through a 2048-span queue, flushed every 2048 spans: resident memory stays bounded.

@@ -160,22 +160,15 @@ public struct FinishedSpan: Sendable {
         resource: OtelResource,
         scope: InstrumentationScope = .lambdaOtelLite
     ) {
-        self.context = context
-        self.parentSpanID = parentSpanID
-        self.parentIsRemote = parentIsRemote
-        self.name = name
-        self.kind = kind
-        self.startTimeUnixNano = startTimeUnixNano
-        self.endTimeUnixNano = endTimeUnixNano
-        self.attributeList = AttributeList(attributes)
-        self.droppedAttributesCount = droppedAttributesCount
+        self.init(
+            context: context, parentSpanID: parentSpanID, parentIsRemote: parentIsRemote, name: name, kind: kind,
+            startTimeUnixNano: startTimeUnixNano, endTimeUnixNano: endTimeUnixNano,
+            attributeList: AttributeList(attributes), droppedAttributesCount: droppedAttributesCount, status: status,
+            resource: resource, scope: scope)
         self.events = events
         self.droppedEventsCount = droppedEventsCount
         self.links = links
         self.droppedLinksCount = droppedLinksCount
-        self.status = status
-        self.resource = resource
-        self.scope = scope
     }
 
     /// Creates a finished span from the span's own attribute store.
