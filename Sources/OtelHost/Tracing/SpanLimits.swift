@@ -103,7 +103,7 @@ public struct SpanLimits: Sendable, Hashable {
         }
         if let maxLength = attributeValueLengthLimit {
             for (i, entry) in attributes.entries.enumerated() {
-                if let cut = Self.truncate(entry.value, to: maxLength) { attributes.replaceValue(at: i, with: cut) }
+                if let cut = Self.truncate(entry.value.spanAttribute, to: maxLength) { attributes.replaceValue(at: i, with: cut) }
             }
         }
         return dropped

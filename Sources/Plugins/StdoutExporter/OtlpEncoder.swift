@@ -110,14 +110,14 @@ final class ReverseBuffer {
     }
 
     func stringField(_ field: UInt32, _ value: String) {
-        var value = value
         let done: Void? = value.utf8.withContiguousStorageIfAvailable { utf8 in
             writeRaw(UnsafeRawBufferPointer(utf8))
             writeVarint(UInt64(utf8.count))
         }
         if done == nil {
-            value.makeContiguousUTF8()
-            value.utf8.withContiguousStorageIfAvailable { utf8 in
+            var contiguous = value
+            contiguous.makeContiguousUTF8()
+            contiguous.utf8.withContiguousStorageIfAvailable { utf8 in
                 writeRaw(UnsafeRawBufferPointer(utf8))
                 writeVarint(UInt64(utf8.count))
             }
@@ -277,13 +277,25 @@ enum OtlpEncoder {
 
     /// A span's attributes, written so that they decode in the order they were set.
     static func writeAttributes(_ field: UInt32, _ attributes: AttributeList, _ buffer: ReverseBuffer) {
-        let entries = attributes.entries
-        for index in entries.indices.reversed() {
-            let entry = entries[index]
-            buffer.message(field) {
-                buffer.message(2) { writeAnyValue(entry.value, buffer) }
-                buffer.stringField(1, entry.key)
+        // Read in place: no copy (and no retain) of each key and value.
+        attributes.entries.withUnsafeBufferPointer { entries in
+            for index in entries.indices.reversed() {
+                buffer.message(field) {
+                    buffer.message(2) { writeValue(entries[index].value, buffer) }
+                    buffer.stringField(1, entries[index].key)
+                }
             }
+        }
+    }
+
+    /// The content of an `AnyValue` for a value of a span's attribute list.
+    static func writeValue(_ value: AttributeList.Value, _ buffer: ReverseBuffer) {
+        switch value {
+        case .string(let s): buffer.stringField(1, s)
+        case .bool(let b): buffer.varintField(2, b ? 1 : 0)
+        case .int64(let i): buffer.varintField(3, UInt64(bitPattern: i))
+        case .double(let d): buffer.fixed64Field(4, d.bitPattern)
+        case .other(let attribute): writeAnyValue(attribute, buffer)
         }
     }
 
