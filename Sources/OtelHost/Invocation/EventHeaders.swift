@@ -43,7 +43,25 @@ public struct EventHeaders: Sendable, Hashable {
     /// Reads an event's `headers` object (string values) and, optionally, a `multiValueHeaders` object (arrays of
     /// strings). Values of other types are skipped; `nil` when there is no header at all.
     public init?(json headers: EventValue?, multiValue: EventValue? = nil) {
-        self.init(jsonValue: headers?.json, multiValue: multiValue?.json)
+        var fields: [Field] = []
+        let headerMembers = headers?.members
+        let multiValueMembers = multiValue?.members
+        if let headerMembers {
+            fields.reserveCapacity(headerMembers.underestimatedCount)
+            for member in headerMembers {
+                if let value = member.value.stringValue { fields.append(Field(name: member.key, value: value)) }
+            }
+        }
+        if let multiValueMembers {
+            for member in multiValueMembers {
+                guard let values = member.value.elements else { continue }
+                for value in values {
+                    if let s = value.stringValue { fields.append(Field(name: member.key, value: s)) }
+                }
+            }
+        }
+        if fields.isEmpty && headerMembers == nil && multiValueMembers == nil { return nil }
+        self.init(fields)
     }
 
     /// Reads a JSON `headers` object and, optionally, a `multiValueHeaders` object.

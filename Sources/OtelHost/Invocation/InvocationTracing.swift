@@ -10,11 +10,10 @@ extension LambdaTelemetry {
     /// - Parameter rawEvent: The event bytes as the runtime delivered them.
     /// - Returns: The invocation span's name, kind, attributes, links, trigger and carrier.
     public func extract(rawEvent: some Collection<UInt8>) -> ExtractedSpan {
-        guard let json = try? JSONValue(parsing: rawEvent) else {
+        guard let event = EventValue(parsing: rawEvent) else {
             Diagnostics.debug("event is not JSON; using the default extractor")
             return ExtractedSpan(trigger: .other)
         }
-        let event = EventValue(json)
         for extractor in registry.extractors where extractor.matches(event) {
             Diagnostics.debug("extractor \(extractor.name) recognised the event")
             return extractor.extract(event)

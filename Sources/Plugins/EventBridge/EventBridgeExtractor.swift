@@ -18,9 +18,9 @@ public struct EventBridgeExtractor: EventExtractor, OtelPlugin {
 
     /// `detail-type` and `source` are strings and `detail` is present.
     public func matches(_ event: EventValue) -> Bool {
-        guard case .object(let object) = event.json else { return false }
-        return object["detail-type"]?.stringValue != nil && object["source"]?.stringValue != nil
-            && object["detail"] != nil
+        guard event.isObject else { return false }
+        return event["detail-type"]?.stringValue != nil && event["source"]?.stringValue != nil
+            && event["detail"] != nil
     }
 
     /// The event's attributes; a timer trigger for scheduled events.
@@ -30,7 +30,7 @@ public struct EventBridgeExtractor: EventExtractor, OtelPlugin {
         var attributes = SpanAttributes()
         attributes.set("aws.eventbridge.source", value: .string(source))
         attributes.set("aws.eventbridge.detail_type", value: .string(detailType))
-        let rule = Self.ruleName(event.json["resources"])
+        let rule = Self.ruleName(event["resources"])
         if let rule { attributes.set("aws.eventbridge.rule", value: .string(rule)) }
 
         let scheduled = detailType == "Scheduled Event" && (source == "aws.events" || source == "aws.scheduler")
@@ -47,8 +47,8 @@ public struct EventBridgeExtractor: EventExtractor, OtelPlugin {
 
     /// The name of the first rule (`events` … `rule/[bus/]name`) or schedule (`scheduler` …
     /// `schedule/group/name`) among the event's resources.
-    static func ruleName(_ resources: JSONValue?) -> String? {
-        guard case .array(let values)? = resources else { return nil }
+    static func ruleName(_ resources: EventValue?) -> String? {
+        guard let values = resources?.elements else { return nil }
         for value in values {
             guard let text = value.stringValue, let arn = AmazonResourceName(text) else { continue }
             let isRule = arn.service == "events" && arn.resource.hasPrefix("rule/")

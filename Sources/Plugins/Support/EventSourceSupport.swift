@@ -13,13 +13,13 @@ package enum EventRecords {
     ///   - key: The record's source field: `eventSource`, or `EventSource` for SNS.
     ///   - source: The expected value, such as `aws:sqs`.
     package static func matches(_ event: EventValue, key: String = "eventSource", source: String) -> Bool {
-        guard case .array(let records)? = event.json["Records"], let first = records.first else { return false }
+        guard let first = event["Records"]?.elements?.first else { return false }
         return first[key]?.stringValue == source
     }
 
     /// The records of the batch; empty when `Records` is not an array.
-    package static func records(_ event: EventValue) -> [JSONValue] {
-        event.json["Records"]?.arrayValue ?? []
+    package static func records(_ event: EventValue) -> [EventValue] {
+        event["Records"]?.arrayValue ?? []
     }
 
     /// The CONSUMER span of a batch of messages (SQS, SNS, Kinesis), with trigger `pubsub`: named
@@ -34,8 +34,8 @@ package enum EventRecords {
     ///   - messageID: The id of a record's message; only read for a batch of one.
     ///   - links: Links to the spans the messages were sent from.
     package static func messagingSpan(
-        system: String, records: [JSONValue], destination: String?,
-        messageID: (JSONValue) -> String? = { _ in nil }, links: [SpanLink] = []
+        system: String, records: [EventValue], destination: String?,
+        messageID: (EventValue) -> String? = { _ in nil }, links: [SpanLink] = []
     ) -> ExtractedSpan {
         var attributes = SpanAttributes()
         attributes.set("messaging.system", value: .string(system))
@@ -121,10 +121,7 @@ package enum MessageContext {
     }
 
     /// The member of an object whose key equals `name` without regard to ASCII case (an exact match first).
-    package static func member(_ object: JSONValue?, _ name: String) -> JSONValue? {
-        guard let object = object?.objectValue else { return nil }
-        if let exact = object[name] { return exact }
-        for member in object.members where member.key.equalsIgnoringASCIICase(name) { return member.value }
-        return nil
+    package static func member(_ object: EventValue?, _ name: String) -> EventValue? {
+        object?.member(ignoringASCIICase: name)
     }
 }

@@ -24,18 +24,17 @@ package enum HTTPEventFields {
     ///   - event: The parsed event.
     ///   - encode: Whether names and values are percent-encoded (API Gateway decodes them; ALB does not).
     package static func query(_ event: EventValue, encode: Bool) -> String? {
-        let event = event.json
         func part(_ s: String) -> String { encode ? PercentEncoding.encode(s) : s }
         var pairs: [String] = []
-        if let multi = event["multiValueQueryStringParameters"]?.objectValue {
-            for member in multi.members {
-                guard case .array(let values) = member.value else { continue }
+        if let multi = event["multiValueQueryStringParameters"]?.members {
+            for member in multi {
+                guard let values = member.value.elements else { continue }
                 for value in values {
                     if let s = value.stringValue { pairs.append("\(part(member.key))=\(part(s))") }
                 }
             }
-        } else if let single = event["queryStringParameters"]?.objectValue {
-            for member in single.members {
+        } else if let single = event["queryStringParameters"]?.members {
+            for member in single {
                 if let s = member.value.stringValue { pairs.append("\(part(member.key))=\(part(s))") }
             }
         }
