@@ -40,6 +40,13 @@ public struct ExtractedSpan: Sendable {
     public var carrier: EventHeaders?
     /// The trigger type, written as `faas.trigger`.
     public var trigger: TriggerType
+    /// Distinct links the extractor found beyond the span-link limit and did not build: the span counts them in
+    /// its dropped links as if they had been added past the limit.
+    package var droppedLinkCount: Int = 0
+
+    /// The span-link limit of the span an extraction is for, while ``LambdaTelemetry/extract(rawEvent:)`` runs;
+    /// `nil` when an extractor is called directly, so it keeps every link.
+    @TaskLocal package static var linkLimit: Int?
 
     /// Creates an extraction result.
     public init(

@@ -1,6 +1,7 @@
 import Instrumentation
 import NIOConcurrencyHelpers
 import Tracing
+import W3CTraceContext
 
 extension LambdaTelemetry {
     /// Finds the span attributes of a raw event: the event is parsed once, and the first registered extractor
@@ -14,11 +15,13 @@ extension LambdaTelemetry {
             Diagnostics.debug("event is not JSON; using the default extractor")
             return ExtractedSpan(trigger: .other)
         }
-        for extractor in registry.extractors where extractor.matches(event) {
-            Diagnostics.debug("extractor \(extractor.name) recognised the event")
-            return extractor.extract(event)
+        return ExtractedSpan.$linkLimit.withValue(tracer.pipeline.limits.linkCountLimit) {
+            for extractor in registry.extractors where extractor.matches(event) {
+                Diagnostics.debug("extractor \(extractor.name) recognised the event")
+                return extractor.extract(event)
+            }
+            return DefaultEventExtractor().extract(event)
         }
-        return DefaultEventExtractor().extract(event)
     }
 
     /// Runs `body` inside the invocation span and records its outcome.
@@ -106,6 +109,13 @@ extension LambdaTelemetry {
             span.setAttribute("aws.lambda.tenant_id", .string(tenant))
         }
         for link in extracted.links { span.addLink(link) }
+        if extracted.droppedLinkCount > 0 {
+            // The links the extractor left out come after the kept ones, which fill the span's links: each one
+            // added now is counted as dropped, as it would have been.
+            let filler = extracted.links.first
+                ?? SpanLink(linking: OtelSpanContext(traceID: TraceID(high: 0, low: 1), spanID: SpanID(value: 1), flags: []))
+            for _ in 0..<extracted.droppedLinkCount { span.addLink(filler) }
+        }
         if coldStart, let initTiming { recordInitSpan(initTiming, under: span) }
         return span
     }

@@ -26,6 +26,40 @@ package struct W3CTraceContextPropagator: TracePropagator {
         return spanContext.isValid ? spanContext : nil
     }
 
+    /// Parses the UTF-8 bytes of a `traceparent` value that comes without a `tracestate`, as ``extract(from:using:)``
+    /// does: ASCII white space around it is ignored, the version must be `00`, the ids lowercase hex and non-zero.
+    package static func parseTraceparent(utf8 value: UnsafeBufferPointer<UInt8>) -> OtelSpanContext? {
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+        var start = 0, end = value.count
+        while start < end, isSpace(value[start]) { start += 1 }
+        while end > start, isSpace(value[end - 1]) { end -= 1 }
+        guard end - start == 55, value[start] == UInt8(ascii: "0"), value[start + 1] == UInt8(ascii: "0"),
+            value[start + 2] == UInt8(ascii: "-"), value[start + 35] == UInt8(ascii: "-"),
+            value[start + 52] == UInt8(ascii: "-")
+        else { return nil }
+        func lowercaseHex(_ at: Int, _ count: Int) -> UInt64? {
+            var result: UInt64 = 0
+            for i in at..<(at + count) {
+                let c = value[i]
+                let n: UInt8
+                switch c {
+                case UInt8(ascii: "0")...UInt8(ascii: "9"): n = c - UInt8(ascii: "0")
+                case UInt8(ascii: "a")...UInt8(ascii: "f"): n = c - UInt8(ascii: "a") + 10
+                default: return nil
+                }
+                result = result << 4 | UInt64(n)
+            }
+            return result
+        }
+        guard let high = lowercaseHex(start + 3, 16), let low = lowercaseHex(start + 19, 16),
+            let span = lowercaseHex(start + 36, 16), let flags = lowercaseHex(start + 53, 2)
+        else { return nil }
+        let context = OtelSpanContext(
+            traceID: TraceID(high: high, low: low), spanID: SpanID(value: span),
+            flags: TraceFlags(rawValue: UInt8(truncatingIfNeeded: flags)), traceState: "", isRemote: true)
+        return context.isValid ? context : nil
+    }
+
     /// Writes `traceparent`, and `tracestate` when there is one.
     package func inject<Inject: Injector>(
         _ context: OtelSpanContext, into carrier: inout Inject.Carrier, using injector: Inject

@@ -57,40 +57,90 @@ package struct XRayPropagator: TracePropagator {
     /// `Sampled` or any other value gives no flag and ``OtelSpanContext/isSamplingDeferred``. The context is
     /// remote.
     package static func parse(_ header: String) -> OtelSpanContext? {
-        var traceID: TraceID?
-        var spanID: SpanID?
+        var header = header
+        return header.withUTF8 { parse(utf8: $0) }
+    }
+
+    /// Parses the UTF-8 bytes of an X-Ray trace header, as ``parse(_:)`` does, without making strings.
+    package static func parse(utf8 header: UnsafeBufferPointer<UInt8>) -> OtelSpanContext? {
+        var traceHigh: UInt64 = 0
+        var traceLow: UInt64 = 0
+        var hasTrace = false
+        var spanValue: UInt64 = 0
+        var hasSpan = false
         var sampled: Bool?
-        for part in header.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: true) {
-            guard let eq = part.firstIndex(of: UInt8(ascii: "=")) else { continue }
-            let key = String(decoding: part[part.startIndex..<eq], as: UTF8.self).trimmingASCIIWhitespace().lowercased()
-            let value = String(decoding: part[part.index(after: eq)...], as: UTF8.self).trimmingASCIIWhitespace()
-            switch key {
-            case "root":
+        var partStart = 0
+        let count = header.count
+        while partStart < count {
+            var partEnd = partStart
+            while partEnd < count, header[partEnd] != UInt8(ascii: ";") { partEnd += 1 }
+            defer { partStart = partEnd + 1 }
+            var eq = partStart
+            while eq < partEnd, header[eq] != UInt8(ascii: "=") { eq += 1 }
+            guard eq < partEnd else { continue }
+            let (keyStart, keyEnd) = trimmed(header, partStart, eq)
+            let (valueStart, valueEnd) = trimmed(header, eq + 1, partEnd)
+            let length = valueEnd - valueStart
+            if matches(header, keyStart, keyEnd, "root") {
                 // 1-<8 hex epoch>-<24 hex>
-                let bytes = Array(value.utf8)
-                guard bytes.count == 35, bytes[0] == UInt8(ascii: "1"), bytes[1] == UInt8(ascii: "-"),
-                    bytes[10] == UInt8(ascii: "-")
+                guard length == 35, header[valueStart] == UInt8(ascii: "1"), header[valueStart + 1] == UInt8(ascii: "-"),
+                    header[valueStart + 10] == UInt8(ascii: "-"),
+                    let epoch = hex(header, valueStart + 2, 8), let middle = hex(header, valueStart + 11, 8),
+                    let low = hex(header, valueStart + 19, 16)
                 else { return nil }
-                traceID = Hex.traceID(Array(bytes[2..<10] + bytes[11..<35]))
-                if traceID == nil { return nil }
-            case "parent":
-                spanID = Hex.spanID(Array(value.utf8))
-                if spanID == nil { return nil }
-            case "sampled":
-                switch value {
-                case "1": sampled = true
-                case "0": sampled = false
-                default: sampled = nil
+                traceHigh = epoch << 32 | middle
+                traceLow = low
+                hasTrace = true
+            } else if matches(header, keyStart, keyEnd, "parent") {
+                guard length == 16, let value = hex(header, valueStart, 16) else { return nil }
+                spanValue = value
+                hasSpan = true
+            } else if matches(header, keyStart, keyEnd, "sampled") {
+                if length == 1 && header[valueStart] == UInt8(ascii: "1") {
+                    sampled = true
+                } else if length == 1 && header[valueStart] == UInt8(ascii: "0") {
+                    sampled = false
+                } else {
+                    sampled = nil
                 }
-            default:
-                continue
             }
         }
-        guard let traceID, let spanID else { return nil }
+        guard hasTrace, hasSpan else { return nil }
         let context = OtelSpanContext(
-            traceID: traceID, spanID: spanID, flags: sampled == true ? .sampled : [], traceState: "", isRemote: true,
-            isSamplingDeferred: sampled == nil)
+            traceID: TraceID(high: traceHigh, low: traceLow), spanID: SpanID(value: spanValue),
+            flags: sampled == true ? .sampled : [], traceState: "", isRemote: true, isSamplingDeferred: sampled == nil)
         return context.isValid ? context : nil
+    }
+
+    /// The range `start..<end` of `bytes` without leading and trailing ASCII white space.
+    private static func trimmed(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int) -> (Int, Int) {
+        func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D }
+        var start = start, end = end
+        while start < end, isSpace(bytes[start]) { start += 1 }
+        while end > start, isSpace(bytes[end - 1]) { end -= 1 }
+        return (start, end)
+    }
+
+    /// Whether `bytes[start..<end]` is `lowercase` with ASCII letters compared without case.
+    private static func matches(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ end: Int, _ lowercase: StaticString) -> Bool {
+        guard end - start == lowercase.utf8CodeUnitCount else { return false }
+        let expected = lowercase.utf8Start
+        for i in 0..<(end - start) {
+            let c = bytes[start + i]
+            let lower = c >= 0x41 && c <= 0x5A ? c | 0x20 : c
+            if lower != expected[i] { return false }
+        }
+        return true
+    }
+
+    /// The value of `count` hex digits (either case) at `start`; `nil` when one is not a hex digit.
+    private static func hex(_ bytes: UnsafeBufferPointer<UInt8>, _ start: Int, _ count: Int) -> UInt64? {
+        var value: UInt64 = 0
+        for i in start..<(start + count) {
+            guard let n = Hex.nibble(bytes[i]) else { return nil }
+            value = value << 4 | UInt64(n)
+        }
+        return value
     }
 
     /// The X-Ray header for a span context.

@@ -23,22 +23,23 @@ public struct SNSExtractor: EventExtractor, OtelPlugin {
     /// The messaging attributes of the notification and a link per distinct sender context.
     public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
-        var links = TraceLinks()
+        var links = MessageLinks(expected: records.count)
         for record in records {
             let notification = record["Sns"]
             let messageAttributes = notification?["MessageAttributes"]
-            func value(_ name: String) -> String? {
-                MessageContext.member(messageAttributes, name)?["Value"]?.stringValue
+            func value(_ name: String) -> EventValue? {
+                MessageContext.member(messageAttributes, name)?["Value"]
             }
-            links.add(MessageContext.link(
-                traceparent: value("traceparent"), tracestate: value("tracestate"), xray: value("X-Amzn-Trace-Id"),
-                messageID: notification?["MessageId"]?.stringValue))
+            links.add(
+                MessageContext.spanContext(
+                    traceparent: value("traceparent"), tracestate: value("tracestate"), xray: value("X-Amzn-Trace-Id")),
+                messageID: { notification?["MessageId"]?.stringValue })
         }
         // Lambda delivers one notification per invocation; a batch of several has no single message id.
         return EventRecords.messagingSpan(
             system: "aws_sns", records: records,
             destination: records.first?["Sns"]?["TopicArn"]?.stringValue.flatMap(AmazonResourceName.init)?.name,
-            messageID: { $0["Sns"]?["MessageId"]?.stringValue }, links: links.links)
+            messageID: { $0["Sns"]?["MessageId"]?.stringValue }, links: links.links, droppedLinkCount: links.droppedCount)
     }
 }
 

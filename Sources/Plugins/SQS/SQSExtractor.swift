@@ -24,19 +24,20 @@ public struct SQSExtractor: EventExtractor, OtelPlugin {
     /// The messaging attributes of the batch and a link per distinct sender context.
     public func extract(_ event: EventValue) -> ExtractedSpan {
         let records = EventRecords.records(event)
-        var links = TraceLinks()
+        var links = MessageLinks(expected: records.count)
         for record in records {
             let messageAttributes = record["messageAttributes"]
-            links.add(MessageContext.link(
-                traceparent: MessageContext.member(messageAttributes, "traceparent")?["stringValue"]?.stringValue,
-                tracestate: MessageContext.member(messageAttributes, "tracestate")?["stringValue"]?.stringValue,
-                xray: record["attributes"]?["AWSTraceHeader"]?.stringValue,
-                messageID: record["messageId"]?.stringValue))
+            links.add(
+                MessageContext.spanContext(
+                    traceparent: MessageContext.member(messageAttributes, "traceparent")?["stringValue"],
+                    tracestate: MessageContext.member(messageAttributes, "tracestate")?["stringValue"],
+                    xray: record["attributes"]?["AWSTraceHeader"]),
+                messageID: { record["messageId"]?.stringValue })
         }
         return EventRecords.messagingSpan(
             system: "aws_sqs", records: records,
             destination: records.first?["eventSourceARN"]?.stringValue.flatMap(AmazonResourceName.init)?.name,
-            messageID: { $0["messageId"]?.stringValue }, links: links.links)
+            messageID: { $0["messageId"]?.stringValue }, links: links.links, droppedLinkCount: links.droppedCount)
     }
 }
 

@@ -33,9 +33,10 @@ package enum EventRecords {
     ///   - destination: The queue, topic or stream, when the batch names it.
     ///   - messageID: The id of a record's message; only read for a batch of one.
     ///   - links: Links to the spans the messages were sent from.
+    ///   - droppedLinkCount: Distinct links past the span-link limit that were not built.
     package static func messagingSpan(
         system: String, records: [EventValue], destination: String?,
-        messageID: (EventValue) -> String? = { _ in nil }, links: [SpanLink] = []
+        messageID: (EventValue) -> String? = { _ in nil }, links: [SpanLink] = [], droppedLinkCount: Int = 0
     ) -> ExtractedSpan {
         var attributes = SpanAttributes()
         attributes.set("messaging.system", value: .string(system))
@@ -45,9 +46,11 @@ package enum EventRecords {
         if records.count == 1, let id = messageID(records[0]) {
             attributes.set("messaging.message.id", value: .string(id))
         }
-        return ExtractedSpan(
+        var span = ExtractedSpan(
             spanName: destination.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes,
             links: links, carrier: nil, trigger: .pubsub)
+        span.droppedLinkCount = droppedLinkCount
+        return span
     }
 }
 
@@ -120,8 +123,81 @@ package enum MessageContext {
         return nil
     }
 
+    /// The context of the span a message was sent from: its `traceparent` (with `tracestate`) when that is valid,
+    /// else its X-Ray header; `nil` when neither is valid. Values that are not strings are ignored.
+    ///
+    /// Reads the event's bytes directly when it can: a `traceparent` without `tracestate` and an X-Ray header
+    /// are parsed without making strings.
+    package static func spanContext(traceparent: EventValue?, tracestate: EventValue?, xray: EventValue?) -> OtelSpanContext? {
+        if let traceparent, let context = traceparentContext(traceparent, tracestate: tracestate?.stringValue) {
+            return context
+        }
+        guard let xray else { return nil }
+        if let context = xray.withRawString({ XRayPropagator.parse(utf8: $0) }) { return context }
+        return xray.stringValue.flatMap(XRayPropagator.parse)
+    }
+
+    private static func traceparentContext(_ traceparent: EventValue, tracestate: String?) -> OtelSpanContext? {
+        if tracestate == nil || tracestate?.isEmpty == true {
+            if let context = traceparent.withRawString({ W3CTraceContextPropagator.parseTraceparent(utf8: $0) }) {
+                return context
+            }
+        }
+        guard let value = traceparent.stringValue else { return nil }
+        var headers = EventHeaders()
+        headers.setValue(value, forHeader: "traceparent")
+        if let tracestate { headers.setValue(tracestate, forHeader: "tracestate") }
+        return W3CTraceContextPropagator().extract(from: headers)
+    }
+
     /// The member of an object whose key equals `name` without regard to ASCII case (an exact match first).
     package static func member(_ object: EventValue?, _ name: String) -> EventValue? {
         object?.member(ignoringASCIICase: name)
+    }
+}
+
+/// The links of a batch of messages: each linked span once, in the order first seen, as ``TraceLinks`` keeps
+/// them, but built only while the span can keep them.
+///
+/// While ``LambdaTelemetry/extract(rawEvent:)`` runs, the span-link limit is known: distinct links past it are
+/// counted instead of built, and the span counts them in `dropped_links_count` as it would have. Called outside
+/// it, every link is built.
+package struct MessageLinks {
+    private struct Key: Hashable {
+        let high: UInt64
+        let low: UInt64
+        let span: UInt64
+    }
+
+    /// The links, each linked span once, up to the limit.
+    package private(set) var links: [SpanLink] = []
+    /// Distinct links past the limit, not built.
+    package private(set) var droppedCount = 0
+    private var seen: Set<Key> = []
+    private let limit: Int
+
+    /// Creates an empty set of links for a batch of `expected` messages.
+    package init(expected: Int) {
+        limit = ExtractedSpan.linkLimit ?? .max
+        seen.reserveCapacity(min(expected, 4096))
+    }
+
+    /// Adds a link to `context` with the message's `messaging.message.id`, unless a link to the same span is
+    /// already there; `nil` and invalid contexts are ignored.
+    ///
+    /// - Parameters:
+    ///   - context: The sender's span context.
+    ///   - messageID: The message id; read only when the link is built.
+    package mutating func add(_ context: OtelSpanContext?, messageID: () -> String?) {
+        guard let context, context.isValid else { return }
+        let words = context.traceID.words
+        guard seen.insert(Key(high: words.high, low: words.low, span: context.spanID.value)).inserted else { return }
+        guard links.count < limit else {
+            droppedCount += 1
+            return
+        }
+        var attributes = SpanAttributes()
+        if let messageID = messageID() { attributes.set("messaging.message.id", value: .string(messageID)) }
+        links.append(SpanLink(linking: context, attributes: attributes))
     }
 }

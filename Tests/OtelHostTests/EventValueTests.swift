@@ -1,0 +1,179 @@
+import OtelHost
+import Testing
+import W3CTraceContext
+
+/// The flat parse behind ``EventValue`` reads every document as the ``JSONValue`` tree parser does.
+struct EventValueParseTests {
+    /// Parses `bytes` both ways and expects the same outcome.
+    func expectSameParse(_ bytes: [UInt8], sourceLocation: SourceLocation = #_sourceLocation) {
+        let tree = try? JSONValue(parsing: bytes)
+        let event = EventValue(parsing: bytes)
+        #expect((tree == nil) == (event == nil), "acceptance differs for \(bytes)", sourceLocation: sourceLocation)
+        if let tree, let event {
+            #expect(event.json == tree, "value differs for \(bytes)", sourceLocation: sourceLocation)
+        }
+    }
+
+    static let corpus: [String] = [
+        #"{"a":1,"b":[true,false,null],"c":{"d":"e"}}"#,
+        #"  [ 1 , -0 , 0.5 , 1e3 , -2.5E-3 , 18446744073709551616 , 123456789012345678901234567890 ]  "#,
+        #"{"a":1,"a":2,"a":{"x":[]}}"#,
+        #"{"k\u0065y":"v\"\\\/\b\f\n\r\t","":""}"#,
+        #"["\ud83d\ude00","\ud83d","\ude00","\ud83dx","\ud83d\u0041","\ud83d\ud83d\ude00"]"#,
+        #"{"x":{},"y":[],"z":[{},[],[[]]]}"#,
+        "\"plain\"", "0", "-1", "true", "null", "[]", "{}",
+        // Rejected.
+        "", " ", "[1,]", #"{"a":1,}"#, "[01]", "[1.]", "[.5]", "[1e]", "[-]", "tru", "nul", "[1 2]", #"{"a" 1}"#,
+        #"{1:2}"#, "[1]]", "[[1]", #""\x""#, #""\u12g4""#, #""\u12""#, "\"a\u{01}b\"", "\"abc", "[\"a\"", "{\"a\":",
+        "1 2", "[,1]", "{,}",
+    ]
+
+    @Test func corpusParsesAsTheTreeDoes() {
+        for text in Self.corpus { expectSameParse(Array(text.utf8)) }
+    }
+
+    @Test func invalidUTF8InKeysAndValuesIsRepaired() throws {
+        let bytes: [UInt8] = Array(#"{"k"#.utf8) + [0xFF] + Array(#"":"v"#.utf8) + [0xC3] + Array(#"","k\u00e9":1}"#.utf8)
+        expectSameParse(bytes)
+        let event = try #require(EventValue(parsing: bytes))
+        #expect(event.keys == ["k\u{FFFD}", "ké"])
+        #expect(event["k\u{FFFD}"]?.stringValue == "v\u{FFFD}")
+        #expect(event["ké"]?.intValue == 1)
+        #expect(event["k"] == nil)
+    }
+
+    @Test func escapedKeysCompareByTheirDecodedText() throws {
+        let event = try #require(EventValue(parsing: #"{"a\u0062c":1,"x\"y":2,"é":3,"e\u0301":4,"Records":5,"Record":6}"#))
+        #expect(event["abc"]?.intValue == 1)
+        #expect(event["x\"y"]?.intValue == 2)
+        // String equality is canonical equivalence: both spellings of é match, the last one wins.
+        #expect(event["é"]?.intValue == 4)
+        #expect(event["Records"]?.intValue == 5)
+        #expect(event["Record"]?.intValue == 6)
+        #expect(event["record"] == nil)
+    }
+
+    @Test func nestingIsLimitedTo512() {
+        for depth in [511, 512, 513, 5000] {
+            let text = String(repeating: "[", count: depth) + String(repeating: "]", count: depth)
+            expectSameParse(Array(text.utf8))
+            #expect((EventValue(parsing: text) != nil) == (depth <= 512))
+            let objects = String(repeating: #"{"a":"#, count: depth) + "1" + String(repeating: "}", count: depth)
+            expectSameParse(Array(objects.utf8))
+        }
+        let unclosed = String(repeating: "[", count: 100_000)
+        #expect(EventValue(parsing: unclosed) == nil)
+    }
+
+    @Test func everyTruncationOfAnEventParsesAsTheTreeDoes() {
+        let text = #"{"Records":[{"messageId":"m-1","attributes":{"AWSTraceHeader":"Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8"},"n":-1.5e2,"b":[true,null,"\u00e9\ud83d\ude00"]}]}"#
+        let bytes = Array(text.utf8)
+        for end in 0...bytes.count { expectSameParse(Array(bytes[0..<end])) }
+    }
+
+    @Test func randomDocumentsParseAsTheTreeDoes() {
+        var rng = SplitMix(seed: 0x5eed)
+        let alphabet: [UInt8] = Array(#"{}[]:,"\u0aA9.-+eE tfnrl "#.utf8) + [0x00, 0x1F, 0x80, 0xC3, 0xA9, 0xFF, 0x5C]
+        for _ in 0..<20_000 {
+            let count = Int(rng.next() % 24)
+            var bytes: [UInt8] = []
+            for _ in 0..<count { bytes.append(alphabet[Int(rng.next() % UInt64(alphabet.count))]) }
+            expectSameParse(bytes)
+        }
+        // Mutations of a valid document.
+        let base = Array(Self.corpus[0].utf8) + Array(Self.corpus[4].utf8)
+        for _ in 0..<20_000 {
+            var bytes = base
+            for _ in 0..<(1 + rng.next() % 3) {
+                let at = Int(rng.next() % UInt64(bytes.count))
+                bytes[at] = alphabet[Int(rng.next() % UInt64(alphabet.count))]
+            }
+            expectSameParse(bytes)
+        }
+    }
+
+    @Test func readsOfAParsedEvent() throws {
+        let event = try #require(EventValue(parsing: #"{"a":[10,{"b":"c"},[1,2]],"n":2.5,"t":true,"z":null,"big":1e300}"#))
+        #expect(event["a"]?[0]?.intValue == 10)
+        #expect(event["a"]?[1]?["b"]?.stringValue == "c")
+        #expect(event["a"]?[2]?[1]?.intValue == 2)
+        #expect(event["a"]?[3] == nil)
+        #expect(event["a"]?[-1] == nil)
+        #expect(event["a"]?.arrayValue?.count == 3)
+        #expect(event["n"]?.numberValue == 2.5)
+        #expect(event["n"]?.intValue == nil)
+        #expect(event["big"]?.intValue == nil)
+        #expect(event["t"]?.boolValue == true)
+        #expect(event["z"]?.isNull == true)
+        #expect(event["a"]?.isObject == false && event.isObject)
+        #expect(event["a"]?["b"] == nil)
+        #expect(event.keys == ["a", "n", "t", "z", "big"])
+        #expect(event["a"]?[1]?.jsonString == #"{"b":"c"}"#)
+        #expect(event["a"]?[1] == EventValue(parsing: #"{ "b" : "c" }"#))
+        #expect(event["a"]?[1] != EventValue(parsing: #"{"b":"d"}"#))
+        #expect(Set([event["a"]?[1], EventValue(parsing: #"{"b":"c"}"#)]).count == 1)
+    }
+}
+
+/// Trace headers read from bytes give what the string parsers give.
+struct TraceHeaderBytesTests {
+    @Test func xrayHeadersParseAsStringsDo() {
+        let headers = [
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+            " root = 1-5759E988-BD862E3FE1BE46A994272793 ; PARENT=53995c3f42cd8ad8 ;sampled=0;",
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=?;Lineage=a:1",
+            "Parent=53995c3f42cd8ad8;Root=1-5759e988-bd862e3fe1be46a994272793",
+            "Root=1-5759e988-bd862e3fe1be46a99427279;Parent=53995c3f42cd8ad8",
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad",
+            "Root=2-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8",
+            "Root=1-00000000-000000000000000000000000;Parent=53995c3f42cd8ad8",
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=0000000000000000",
+            "Root=1-5759e988xbd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8",
+            "Root=1-5759e988-bd862e3fe1be46a99427279g;Parent=53995c3f42cd8ad8",
+            ";;Root=1-5759e988-bd862e3fe1be46a994272793;;Parent=53995c3f42cd8ad8;;", "", ";", "=", "Root", "Root=",
+        ]
+        for header in headers {
+            let context = XRayPropagator.parse(header)
+            var bytes = Array(header.utf8)
+            let fromBytes = bytes.withUnsafeMutableBufferPointer { XRayPropagator.parse(utf8: UnsafeBufferPointer($0)) }
+            #expect(context == fromBytes, "\(header)")
+        }
+        #expect(XRayPropagator.parse(headers[1])?.traceID.description == "5759e988bd862e3fe1be46a994272793")
+    }
+
+    @Test func traceparentsParseAsThePropagatorDoes() {
+        let values = [
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            " 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00\t",
+            "00-4BF92F3577B34DA6A3CE929D0E0E4736-00f067aa0ba902b7-01",
+            "01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-0000000000000000-01",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-0g",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-ff",
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01-extra",
+            "00_4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "",
+        ]
+        for value in values {
+            let expected = W3CTraceContextPropagator().extract(from: EventHeaders(["traceparent": value]))
+            var bytes = Array(value.utf8)
+            let fromBytes = bytes.withUnsafeMutableBufferPointer {
+                W3CTraceContextPropagator.parseTraceparent(utf8: UnsafeBufferPointer($0))
+            }
+            #expect(expected == fromBytes, "\(value)")
+        }
+    }
+}
+
+/// A small deterministic generator for the property tests.
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
