@@ -109,13 +109,8 @@ extension LambdaTelemetry {
             span.setAttribute("aws.lambda.tenant_id", .string(tenant))
         }
         for link in extracted.links { span.addLink(link) }
-        if extracted.droppedLinkCount > 0 {
-            // The links the extractor left out come after the kept ones, which fill the span's links: each one
-            // added now is counted as dropped, as it would have been.
-            let filler = extracted.links.first
-                ?? SpanLink(linking: OtelSpanContext(traceID: TraceID(high: 0, low: 1), spanID: SpanID(value: 1), flags: []))
-            for _ in 0..<extracted.droppedLinkCount { span.addLink(filler) }
-        }
+        // Links the extractor left out beyond the span's link limit are counted, as the span counts its own.
+        span.countDroppedLinks(extracted.droppedLinkCount)
         if coldStart, let initTiming { recordInitSpan(initTiming, under: span) }
         return span
     }

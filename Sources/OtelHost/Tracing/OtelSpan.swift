@@ -219,6 +219,13 @@ public final class OtelSpan: Tracing.Span, Sendable {
         }
     }
 
+    /// Counts `count` more links as dropped: links an extractor did not build because the span's link limit was
+    /// already reached.
+    package func countDroppedLinks(_ count: Int) {
+        guard isRecording, count > 0 else { return }
+        state.withLock { if !$0.ended { $0.droppedLinks += UInt32(clamping: count) } }
+    }
+
     /// Ends the span and hands it to the processors. A second call is ignored.
     public func end<Instant: TracerInstant>(at instant: @autoclosure () -> Instant) {
         guard let pipeline else { return }
