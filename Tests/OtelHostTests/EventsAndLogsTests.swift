@@ -105,7 +105,7 @@ struct TimeoutTests {
 
     @Test func anEarlierDeadlineFiresWhileALaterOneIsPending() async throws {
         // Left unawaited: cancelled when the test returns.
-        async let late: Int? = try? withTimeout(.seconds(60), "late") { try await Self.hang() }
+        async let _: Int? = try? withTimeout(.seconds(60), "late") { try await Self.hang() }
         // Give the late timeout time to set the timer for its own deadline first.
         try await Task.sleep(for: .milliseconds(50))
         await #expect(throws: LambdaTelemetryError.self) {

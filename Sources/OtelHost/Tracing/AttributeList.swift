@@ -1,4 +1,4 @@
-public import Tracing
+package import Tracing
 
 /// Span attributes in the order they were first set, each key once.
 ///
