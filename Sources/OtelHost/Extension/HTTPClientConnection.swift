@@ -66,23 +66,23 @@ package actor HTTPClientConnection {
             head.headers.add(name: "user-agent", value: "lambda-otel-lite/\(LibraryInfo.version)")
             for (name, value) in headers { head.headers.add(name: name, value: value) }
             head.headers.add(name: "content-length", value: String(body?.readableBytes ?? 0))
-            let promise = channel.eventLoop.makePromise(of: NIOHTTPClientResponseFull.self)
+            let promise = channel.eventLoop.makePromise(of: ReceivedResponse.self)
             channel.writeAndFlush(OutgoingRequest(head: head, body: body, promise: promise)).whenFailure { error in
                 promise.fail(error)
             }
             do {
                 // A cancelled request closes its connection, which fails the request at once: a long-poll
                 // (`event/next`) never outlives the task that made it.
-                let full = try await withTaskCancellationHandler {
+                let received = try await withTaskCancellationHandler {
                     try await promise.futureResult.get()
                 } onCancel: {
                     channel.close(promise: nil)
                 }
-                if !full.head.isKeepAlive {
+                if !received.keepAlive {
                     channel.close(promise: nil)
                     if self.channel === channel { self.channel = nil }
                 }
-                return HTTPClientResponse(status: Int(full.head.status.code), headers: full.head.headers, body: full.body)
+                return received.response
             } catch {
                 if self.channel === channel { self.channel = nil }
                 channel.close(promise: nil)
@@ -124,7 +124,14 @@ package actor HTTPClientConnection {
 struct OutgoingRequest: Sendable {
     let head: HTTPRequestHead
     let body: ByteBuffer?
-    let promise: EventLoopPromise<NIOHTTPClientResponseFull>
+    let promise: EventLoopPromise<ReceivedResponse>
+}
+
+/// A response read on the connection's event loop: the caller's task gets plain values, not the decoder's
+/// response head.
+struct ReceivedResponse: Sendable {
+    let response: HTTPClientResponse
+    let keepAlive: Bool
 }
 
 /// Matches responses to requests in order; fails what is pending when the connection goes away.
@@ -133,7 +140,7 @@ final class HTTPClientHandler: ChannelDuplexHandler {
     typealias OutboundIn = OutgoingRequest
     typealias OutboundOut = HTTPClientRequestPart
 
-    private var pending = CircularBuffer<EventLoopPromise<NIOHTTPClientResponseFull>>()
+    private var pending = CircularBuffer<EventLoopPromise<ReceivedResponse>>()
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
         let request = unwrapOutboundIn(data)
@@ -146,8 +153,11 @@ final class HTTPClientHandler: ChannelDuplexHandler {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let response = unwrapInboundIn(data)
-        if let promise = pending.popFirst() { promise.succeed(response) }
+        let full = unwrapInboundIn(data)
+        guard let promise = pending.popFirst() else { return }
+        promise.succeed(ReceivedResponse(
+            response: HTTPClientResponse(status: Int(full.head.status.code), headers: full.head.headers, body: full.body),
+            keepAlive: full.head.isKeepAlive))
     }
 
     func channelInactive(context: ChannelHandlerContext) {
