@@ -102,11 +102,6 @@ package struct AttributeList: Sendable {
         return attributes
     }
 
-    /// Removes the attributes `shouldRemove` accepts.
-    package mutating func removeAll(where shouldRemove: (Entry) -> Bool) {
-        entries.removeAll(where: shouldRemove)
-    }
-
     /// Replaces the value at `index`.
     package mutating func replaceValue(at index: Int, with value: SpanAttribute) {
         entries[index].value = Value(value)
