@@ -139,9 +139,10 @@ struct BoundedFlushTests {
         tracer.startSpan("stuck", context: .topLevel).end()
         let start = ContinuousClock.now
         await tracer.flush(before: .fake(remainingTime: .seconds(1)))
-        // The exporter would take an hour; the flush gives up at the deadline's budget. (The bound is loose:
-        // timers slip on a loaded two-core machine running the other suites in parallel.)
-        #expect(ContinuousClock.now - start < .seconds(10))
+        // The exporter would take an hour; the flush gives up at the deadline's 1 s budget. The bound only has to
+        // tell "gave up" from "waited for the exporter": on a two-core machine running every other suite in
+        // parallel the timer's wake-up can wait many seconds for a free thread.
+        #expect(ContinuousClock.now - start < .seconds(60))
     }
 
     @Test func aThrowingExporterIsLoggedNotThrown() async {
