@@ -37,23 +37,13 @@ package struct W3CTraceContextPropagator: TracePropagator {
             value[start + 2] == UInt8(ascii: "-"), value[start + 35] == UInt8(ascii: "-"),
             value[start + 52] == UInt8(ascii: "-")
         else { return nil }
-        func lowercaseHex(_ at: Int, _ count: Int) -> UInt64? {
-            var result: UInt64 = 0
-            for i in at..<(at + count) {
-                let c = value[i]
-                let n: UInt8
-                switch c {
-                case UInt8(ascii: "0")...UInt8(ascii: "9"): n = c - UInt8(ascii: "0")
-                case UInt8(ascii: "a")...UInt8(ascii: "f"): n = c - UInt8(ascii: "a") + 10
-                default: return nil
-                }
-                result = result << 4 | UInt64(n)
-            }
-            return result
-        }
-        guard let high = lowercaseHex(start + 3, 16), let low = lowercaseHex(start + 19, 16),
-            let span = lowercaseHex(start + 36, 16), let flags = lowercaseHex(start + 53, 2)
+        guard let base = value.baseAddress.map(UnsafeRawPointer.init),
+            let high = Hex.uint64(sixteenDigitsAt: base + start + 3, lowercaseOnly: true),
+            let low = Hex.uint64(sixteenDigitsAt: base + start + 19, lowercaseOnly: true),
+            let span = Hex.uint64(sixteenDigitsAt: base + start + 36, lowercaseOnly: true),
+            let flagsHigh = Hex.lowercaseNibble(value[start + 53]), let flagsLow = Hex.lowercaseNibble(value[start + 54])
         else { return nil }
+        let flags = flagsHigh << 4 | flagsLow
         let context = OtelSpanContext(
             traceID: TraceID(high: high, low: low), spanID: SpanID(value: span),
             flags: TraceFlags(rawValue: UInt8(truncatingIfNeeded: flags)), traceState: "", isRemote: true)

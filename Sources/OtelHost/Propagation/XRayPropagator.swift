@@ -63,6 +63,7 @@ package struct XRayPropagator: TracePropagator {
 
     /// Parses the UTF-8 bytes of an X-Ray trace header, as ``parse(_:)`` does, without making strings.
     package static func parse(utf8 header: UnsafeBufferPointer<UInt8>) -> OtelSpanContext? {
+        if let canonical = parseCanonical(header) { return canonical }
         var traceHigh: UInt64 = 0
         var traceLow: UInt64 = 0
         var hasTrace = false
@@ -108,6 +109,38 @@ package struct XRayPropagator: TracePropagator {
         guard hasTrace, hasSpan else { return nil }
         let context = OtelSpanContext(
             traceID: TraceID(high: traceHigh, low: traceLow), spanID: SpanID(value: spanValue),
+            flags: sampled == true ? .sampled : [], traceState: "", isRemote: true, isSamplingDeferred: sampled == nil)
+        return context.isValid ? context : nil
+    }
+
+    /// The header as X-Ray and Lambda write it, `Root=1-{8}-{24};Parent={16}` with `;Sampled=` and one character
+    /// or nothing after it, read at fixed offsets; `nil` when it is not such a header with hex digits and ids
+    /// that are not zero, and ``parse(utf8:)`` then reads it field by field.
+    private static func parseCanonical(_ header: UnsafeBufferPointer<UInt8>) -> OtelSpanContext? {
+        let count = header.count
+        guard count == 64 || count == 74, let base = header.baseAddress else { return nil }
+        let raw = UnsafeRawPointer(base)
+        func equals(_ offset: Int, _ literal: StaticString) -> Bool {
+            memcmp(raw + offset, literal.utf8Start, literal.utf8CodeUnitCount) == 0
+        }
+        guard equals(0, "Root=1-"), header[15] == UInt8(ascii: "-"), equals(40, ";Parent="),
+            count == 64 || equals(64, ";Sampled=")
+        else { return nil }
+        guard let epoch = Hex.uint32(eightDigitsAt: raw + 7), let middle = Hex.uint32(eightDigitsAt: raw + 16),
+            let low1 = Hex.uint32(eightDigitsAt: raw + 24), let low2 = Hex.uint32(eightDigitsAt: raw + 32),
+            let parent1 = Hex.uint32(eightDigitsAt: raw + 48), let parent2 = Hex.uint32(eightDigitsAt: raw + 56)
+        else { return nil }
+        var sampled: Bool?
+        if count == 74 {
+            switch header[73] {
+            case UInt8(ascii: "1"): sampled = true
+            case UInt8(ascii: "0"): sampled = false
+            default: sampled = nil
+            }
+        }
+        let context = OtelSpanContext(
+            traceID: TraceID(high: UInt64(epoch) << 32 | UInt64(middle), low: UInt64(low1) << 32 | UInt64(low2)),
+            spanID: SpanID(value: UInt64(parent1) << 32 | UInt64(parent2)),
             flags: sampled == true ? .sampled : [], traceState: "", isRemote: true, isSamplingDeferred: sampled == nil)
         return context.isValid ? context : nil
     }
