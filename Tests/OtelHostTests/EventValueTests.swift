@@ -51,6 +51,17 @@ struct EventValueParseTests {
         #expect(event["Records"]?.intValue == 5)
         #expect(event["Record"]?.intValue == 6)
         #expect(event["record"] == nil)
+        // Two members found in one pass read as each read alone.
+        #expect(event.members("abc", "Records").0?.intValue == 1)
+        #expect(event.members("abc", "Records").1?.intValue == 5)
+        #expect(event.members("é", "é").0?.intValue == 4)
+        #expect(event.members("é", "é").1?.intValue == 4)
+        #expect(event.members("x\"y", "missing").1 == nil)
+        // A key that is not ASCII can still equal an ASCII key: the Kelvin sign is canonically K.
+        let kelvin = try #require(EventValue(parsing: #"{"K":1,"a":2,"a":3}"#))
+        #expect(kelvin["\u{212A}"]?.intValue == 1)
+        #expect(kelvin.members("a", "\u{212A}").0?.intValue == 3)
+        #expect(kelvin.members("a", "\u{212A}").1?.intValue == 1)
     }
 
     @Test func nestingIsLimitedTo512() {
@@ -143,6 +154,98 @@ struct TraceHeaderBytesTests {
             #expect(context == fromBytes, "\(header)")
         }
         #expect(XRayPropagator.parse(headers[1])?.traceID.description == "5759e988bd862e3fe1be46a994272793")
+    }
+
+    /// Reads hex digits one at a time, as a reference for the word-at-a-time reader.
+    static func referenceHex(_ bytes: [UInt8], lowercaseOnly: Bool) -> UInt32? {
+        var value: UInt32 = 0
+        for c in bytes {
+            let digit: UInt8
+            switch c {
+            case 0x30...0x39: digit = c - 0x30
+            case 0x61...0x66: digit = c - 0x61 + 10
+            case 0x41...0x46 where !lowercaseOnly: digit = c - 0x41 + 10
+            default: return nil
+            }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    @Test func eightHexDigitsReadAsOneWordAsTheyDoOneByOne() {
+        // Every byte value at every position among valid digits, then random words of hex-like bytes.
+        var random = SplitMix(seed: 0x4845_5857)
+        var words: [[UInt8]] = []
+        for position in 0..<8 {
+            for byte in 0...255 {
+                var word = Array("9aF0b1C2".utf8)
+                word[position] = UInt8(byte)
+                words.append(word)
+            }
+        }
+        let alphabet = Array("0123456789abcdefABCDEFgG/:@`x ".utf8) + [0x00, 0x7F, 0x80, 0xC0, 0xFF]
+        for _ in 0..<20_000 {
+            words.append((0..<8).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
+        }
+        for word in words {
+            for lowercaseOnly in [false, true] {
+                let fast = word.withUnsafeBytes { Hex.uint32(eightDigitsAt: $0.baseAddress!, lowercaseOnly: lowercaseOnly) }
+                #expect(fast == Self.referenceHex(word, lowercaseOnly: lowercaseOnly), "\(word) lowercaseOnly=\(lowercaseOnly)")
+            }
+        }
+    }
+
+    @Test func canonicalXRayHeadersReadAsTheFieldByFieldParserDoes() {
+        // A trailing `;` keeps the meaning but not the canonical length, so the second parse reads field by field.
+        var random = SplitMix(seed: 0x5852_4159)
+        let hexDigits = Array("0123456789abcdefABCDEF".utf8)
+        let noise = Array("0g-;=Z: ".utf8) + [0x80]
+        for round in 0..<5_000 {
+            var header = Array("Root=1-".utf8)
+            for i in 0..<32 {
+                if i == 8 { header.append(UInt8(ascii: "-")) }
+                header.append(hexDigits[Int(random.next() % UInt64(hexDigits.count))])
+            }
+            header += Array(";Parent=".utf8)
+            for _ in 0..<16 { header.append(hexDigits[Int(random.next() % UInt64(hexDigits.count))]) }
+            switch round % 4 {
+            case 0: header += Array(";Sampled=1".utf8)
+            case 1: header += Array(";Sampled=0".utf8)
+            case 2: header += Array(";Sampled=?".utf8)
+            default: break
+            }
+            if round % 3 == 0 {
+                header[Int(random.next() % UInt64(header.count))] = noise[Int(random.next() % UInt64(noise.count))]
+            }
+            if round % 50 == 0 {
+                // Zero ids.
+                for i in 7..<40 where header[i] != UInt8(ascii: "-") { header[i] = UInt8(ascii: "0") }
+            }
+            let canonical = header.withUnsafeBufferPointer { XRayPropagator.parse(utf8: $0) }
+            let fieldByField = (header + [UInt8(ascii: ";")]).withUnsafeBufferPointer { XRayPropagator.parse(utf8: $0) }
+            #expect(canonical == fieldByField, "\(String(decoding: header, as: UTF8.self))")
+        }
+    }
+
+    @Test func randomTraceparentsParseAsTheW3CLibraryDoes() {
+        var random = SplitMix(seed: 0x5750_4152)
+        let hexDigits = Array("0123456789abcdefABCDEF".utf8)
+        let noise = Array("0g-Z ".utf8)
+        for round in 0..<5_000 {
+            var value = Array("00-".utf8)
+            for _ in 0..<32 { value.append(hexDigits[Int(random.next() % 16)]) }
+            value.append(UInt8(ascii: "-"))
+            for _ in 0..<16 { value.append(hexDigits[Int(random.next() % 16)]) }
+            value += Array("-0".utf8) + [hexDigits[Int(random.next() % 2)]]
+            if round % 2 == 0 {
+                let digits = round % 4 == 0 ? hexDigits : noise
+                value[Int(random.next() % UInt64(value.count))] = digits[Int(random.next() % UInt64(digits.count))]
+            }
+            let text = String(decoding: value, as: UTF8.self)
+            let expected = W3CTraceContextPropagator().extract(from: EventHeaders(["traceparent": text]))
+            let fromBytes = value.withUnsafeBufferPointer { W3CTraceContextPropagator.parseTraceparent(utf8: $0) }
+            #expect(expected == fromBytes, "\(text)")
+        }
     }
 
     @Test func traceparentsParseAsThePropagatorDoes() {

@@ -150,6 +150,24 @@ struct SQSTests {
         #expect(limited.droppedLinksCount == 990)
     }
 
+    @Test func aTenThousandRecordBatchCountsEachDistinctSenderOnce() async throws {
+        // 3,000 senders, each sending several of the 10,000 messages, some by X-Ray header: every sender is linked
+        // or counted once, however far apart its messages are.
+        let records = (0..<10_000).map { i in
+            let sender = i % 3_000 + 1
+            if sender % 7 == 0 {
+                let id = String(repeating: "0", count: 16 - String(sender, radix: 16).count) + String(sender, radix: 16)
+                return sqsRecord(id: "m-\(i)", xray: "Root=1-aaaaaaaa-aaaaaaaa\(id);Parent=\(id);Sampled=1")
+            }
+            return sqsRecord(id: "m-\(i)", traceparent: traceparent(sender))
+        }
+        let span = try await run(sqsEvent(records))
+        #expect(span.attributes["messaging.batch.message_count"] == .int(10_000))
+        #expect(span.links.count == 128)
+        #expect(span.droppedLinksCount == 3_000 - 128)
+        #expect(Set(span.links.map(\.spanID)).count == 128)
+    }
+
     @Test(arguments: [
         ("arn:aws-cn:sqs:cn-north-1:123456789012:orders-cn", "orders-cn"),
         ("arn:aws-us-gov:sqs:us-gov-west-1:123456789012:orders-gov.fifo", "orders-gov.fifo"),

@@ -270,6 +270,7 @@ let benchmarks: @Sendable () -> Void = {
         let batch = Array(sqsBatchEvent(records: records).utf8)
         Benchmark("handler: detection + extraction of a \(records)-record SQS batch", configuration: .init(scalingFactor: records == 10 ? .kilo : .one)) { benchmark in
             let telemetry = await LambdaTelemetry.make(plugins: .defaults, environment: OtelEnvironment(lambdaEnvironment))
+            benchmark.startMeasurement()
             for _ in benchmark.scaledIterations {
                 blackHole(telemetry.extract(rawEvent: batch))
             }

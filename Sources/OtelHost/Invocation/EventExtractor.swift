@@ -35,7 +35,22 @@ public struct ExtractedSpan: Sendable {
     /// Attributes for the invocation span.
     public var attributes: SpanAttributes
     /// Links to other spans.
-    public var links: [SpanLink]
+    public var links: [SpanLink] {
+        get {
+            preparedLinks.isEmpty
+                ? builtLinks
+                : builtLinks + preparedLinks.map { SpanLink(linking: $0.context, attributes: $0.attributes) }
+        }
+        set {
+            builtLinks = newValue
+            preparedLinks = []
+        }
+    }
+    /// Links set through ``links``.
+    package private(set) var builtLinks: [SpanLink]
+    /// Links a plugin prepared with valid contexts, after ``builtLinks``: the span takes them as they are,
+    /// without a `ServiceContext` for each.
+    package var preparedLinks: [FinishedLink] = []
     /// The headers the propagators read; `nil` when the event has none.
     public var carrier: EventHeaders?
     /// The trigger type, written as `faas.trigger`.
@@ -60,7 +75,7 @@ public struct ExtractedSpan: Sendable {
         self.spanName = spanName
         self.kind = kind
         self.attributes = attributes
-        self.links = links
+        self.builtLinks = links
         self.carrier = carrier
         self.trigger = trigger
     }

@@ -68,17 +68,14 @@ public struct EventValue: Sendable, Hashable {
     /// The member `key` of an object (its last value when the key is repeated); `nil` for other values or a missing
     /// key.
     public subscript(_ key: String) -> EventValue? {
-        let object = tape.nodes[node]
-        guard object.kind == .object else { return nil }
-        let keyIsASCII = key.utf8.allSatisfy { $0 < 0x80 }
-        var found: Int?
-        var child = node + 1
-        let end = Int(object.end)
-        while child < end {
-            if tape.string(at: child, equals: key, keyIsASCII: keyIsASCII) { found = child + 1 }
-            child = tape.next(after: child + 1)
-        }
-        return found.map { EventValue(tape: tape, node: $0) }
+        tape.member(of: node, key: key).map { EventValue(tape: tape, node: $0) }
+    }
+
+    /// The members `first` and `second` of an object, found in one pass over its members; each is what
+    /// `self[first]` and `self[second]` would give.
+    package func members(_ first: String, _ second: String) -> (EventValue?, EventValue?) {
+        let (a, b) = tape.members(of: node, first, second)
+        return (a.map { EventValue(tape: tape, node: $0) }, b.map { EventValue(tape: tape, node: $0) })
     }
 
     /// The element at `index` of an array; `nil` for other values or an index out of range.
@@ -191,18 +188,37 @@ public struct EventValue: Sendable, Hashable {
     /// The elements of an array, in order.
     package struct Elements: Sequence {
         let tape: JSONTape
-        let node: Int
-
+        /// The first element's node.
+        let start: Int
+        /// The node after the array's subtree.
+        let end: Int
         /// How many elements there are.
-        package var count: Int { Int(tape.nodes[node].count) }
+        package let count: Int
+
+        /// The elements of the array node `node`.
+        init(tape: JSONTape, node: Int) {
+            let array = tape.nodes[node]
+            self.tape = tape
+            start = node + 1
+            end = Int(array.end)
+            count = Int(array.count)
+        }
+
+        /// No elements: what a batch reads as when it has no records.
+        package init(noneIn value: EventValue) {
+            tape = value.tape
+            start = 0
+            end = 0
+            count = 0
+        }
 
         /// The first element, if any.
         package var first: EventValue? {
-            count > 0 ? EventValue(tape: tape, node: node + 1) : nil
+            count > 0 ? EventValue(tape: tape, node: start) : nil
         }
 
         package func makeIterator() -> Iterator {
-            Iterator(tape: tape, position: node + 1, end: Int(tape.nodes[node].end))
+            Iterator(tape: tape, position: start, end: end)
         }
 
         package var underestimatedCount: Int { count }

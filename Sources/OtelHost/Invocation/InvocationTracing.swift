@@ -108,7 +108,8 @@ extension LambdaTelemetry {
         if let tenant = invocation.tenantID, !tenant.isEmpty {
             span.setAttribute("aws.lambda.tenant_id", .string(tenant))
         }
-        for link in extracted.links { span.addLink(link) }
+        for link in extracted.builtLinks { span.addLink(link) }
+        span.addPreparedLinks(extracted.preparedLinks)
         // Links the extractor left out beyond the span's link limit are counted, as the span counts its own.
         span.countDroppedLinks(extracted.droppedLinkCount)
         if coldStart, let initTiming { recordInitSpan(initTiming, under: span) }

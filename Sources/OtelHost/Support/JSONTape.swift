@@ -14,19 +14,21 @@ final class JSONTape: Sendable {
         case null, `false`, `true`, number, string, array, object
     }
 
-    /// One value of the document, or one object key.
+    /// One value of the document, or one object key: 12 bytes.
     struct Node {
         /// The node's ``Kind``.
         var kind: Kind
         /// For strings: ``escaped`` and ``nonASCII``.
         var flags: UInt8
-        /// For strings, the offset of the first byte after the opening quote; for numbers, of the first byte.
+        /// For strings, the offset of the first byte after the opening quote; for numbers, of the first byte; for
+        /// containers, how many members or elements they have (read it as ``count``).
         var start: UInt32
         /// For strings, the offset of the closing quote; for numbers, just past the last byte; for containers, the
         /// index of the first node after the container's subtree.
         var end: UInt32
+
         /// For containers, how many members or elements they have.
-        var count: UInt32
+        var count: UInt32 { start }
 
         /// The string contains a backslash escape.
         static let escaped: UInt8 = 1
@@ -75,22 +77,85 @@ final class JSONTape: Sendable {
         }
     }
 
-    /// Whether the string node at `index` reads as `key`.
+    /// The value node of the member `key` of the object node `index` (the last one when the key is repeated);
+    /// `nil` when the node is not an object or has no such member.
+    func member(of index: Int, key: String) -> Int? {
+        members(of: index, key, nil).0
+    }
+
+    /// The value nodes of the members `first` and `second` of the object node `index`, found in one pass over
+    /// its members, as ``member(of:key:)`` finds each.
     ///
-    /// Plain ASCII on both sides compares as bytes; anything else compares the decoded strings, so equality stays
-    /// that of `String`.
-    func string(at index: Int, equals key: String, keyIsASCII: Bool) -> Bool {
-        let node = nodes[index]
-        guard keyIsASCII, node.flags == 0 else { return string(at: index) == key }
-        let length = Int(node.end - node.start)
-        var key = key
-        return key.withUTF8 { keyBytes in
-            guard keyBytes.count == length else { return false }
-            return bytes.withUnsafeBufferPointer { buffer in
-                guard let base = buffer.baseAddress, let keyBase = keyBytes.baseAddress else { return length == 0 }
-                return memcmpEqual(base + Int(node.start), keyBase, length)
+    /// A key node of plain ASCII without escapes is compared by length, then as bytes; any other key node (or a
+    /// key that is not ASCII) is compared as a decoded `String`, so equality stays that of `String`.
+    func members(of index: Int, _ first: String, _ second: String?) -> (Int?, Int?) {
+        var firstKey = first
+        var secondKey = second ?? ""
+        return firstKey.withUTF8 { firstBytes in
+            secondKey.withUTF8 { secondBytes in
+                nodes.withUnsafeBufferPointer { nodes in
+                    bytes.withUnsafeBufferPointer { buffer in
+                        let object = nodes[index]
+                        guard object.kind == .object else { return (nil, nil) }
+                        let firstIsASCII = Self.isASCII(firstBytes)
+                        let secondIsASCII = Self.isASCII(secondBytes)
+                        var found: (Int?, Int?)
+                        var child = index + 1
+                        let end = Int(object.end)
+                        while child < end {
+                            let name = nodes[child]
+                            if name.flags == 0, let base = buffer.baseAddress {
+                                let length = Int(name.end &- name.start)
+                                let start = base + Int(name.start)
+                                if firstIsASCII {
+                                    if length == firstBytes.count && Self.equal(start, firstBytes) { found.0 = child + 1 }
+                                } else if string(at: child) == first {
+                                    found.0 = child + 1
+                                }
+                                if let second {
+                                    if secondIsASCII {
+                                        if length == secondBytes.count && Self.equal(start, secondBytes) { found.1 = child + 1 }
+                                    } else if string(at: child) == second {
+                                        found.1 = child + 1
+                                    }
+                                }
+                            } else {
+                                let name = string(at: child)
+                                if name == first { found.0 = child + 1 }
+                                if let second, name == second { found.1 = child + 1 }
+                            }
+                            let value = nodes[child + 1]
+                            child = value.kind == .array || value.kind == .object ? Int(value.end) : child + 2
+                        }
+                        return found
+                    }
+                }
             }
         }
+    }
+
+    /// Whether the bytes at `start` are `key`'s, for `key.count` bytes.
+    @inline(__always)
+    private static func equal(_ start: UnsafePointer<UInt8>, _ key: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let keyBase = key.baseAddress else { return true }
+        return memcmpEqual(start, keyBase, key.count)
+    }
+
+    /// Whether every byte is below 0x80, eight at a time.
+    @inline(__always)
+    static func isASCII(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = bytes.baseAddress else { return true }
+        var i = 0
+        var high: UInt64 = 0
+        while i + 8 <= bytes.count {
+            high |= UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)
+            i += 8
+        }
+        while i < bytes.count {
+            high |= UInt64(base[i])
+            i += 1
+        }
+        return high & 0x8080_8080_8080_8080 == 0
     }
 
     /// Whether the string node at `index` equals `name` when ASCII letters are compared without case.
@@ -255,11 +320,25 @@ private func memcmpEqual(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _
 
 /// Builds the nodes of a ``JSONTape`` in one pass, without recursion.
 struct JSONTapeParser {
+    /// An open container.
+    struct Frame {
+        /// The container's node.
+        var node: Int
+        /// The members or elements read so far.
+        var count: UInt32
+        /// Whether the container is an object.
+        var isObject: Bool
+    }
+
     let bytes: UnsafeBufferPointer<UInt8>
     var index = 0
     var nodes: [JSONTape.Node] = []
-    /// The open containers, innermost last.
-    var stack: [Int] = []
+    /// The innermost open container, when ``depth`` is above zero.
+    var top = Frame(node: 0, count: 0, isObject: false)
+    /// How many containers are open.
+    var depth = 0
+    /// The open containers around ``top``, outermost first.
+    var outer: [Frame] = []
 
     init(_ bytes: UnsafeBufferPointer<UInt8>) {
         self.bytes = bytes
@@ -278,7 +357,7 @@ struct JSONTapeParser {
 
     /// The nodes of the document; `nil` when it is not one JSON value.
     mutating func parse() -> [JSONTape.Node]? {
-        stack.reserveCapacity(16)
+        outer.reserveCapacity(16)
         skipWhitespace()
         valueLoop: while true {
             // A value starts here.
@@ -322,21 +401,20 @@ struct JSONTapeParser {
                 return nil
             }
             // A value has ended: continue the innermost container, or close it.
-            while let top = stack.last {
-                nodes[top].count += 1
+            while depth > 0 {
+                top.count += 1
                 skipWhitespace()
                 guard index < bytes.count else { return nil }
                 let c = bytes[index]
                 index += 1
                 if c == UInt8(ascii: ",") {
                     skipWhitespace()
-                    if nodes[top].kind == .object {
+                    if top.isObject {
                         guard parseKey() else { return nil }
                     }
                     continue valueLoop
                 }
-                let closer = nodes[top].kind == .object ? UInt8(ascii: "}") : UInt8(ascii: "]")
-                guard c == closer else { return nil }
+                guard c == (top.isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")) else { return nil }
                 closeContainer()
             }
             skipWhitespace()
@@ -346,24 +424,32 @@ struct JSONTapeParser {
 
     @inline(__always)
     mutating func append(_ kind: JSONTape.Kind, start: Int, end: Int, flags: UInt8 = 0) {
-        nodes.append(JSONTape.Node(kind: kind, flags: flags, start: UInt32(truncatingIfNeeded: start), end: UInt32(truncatingIfNeeded: end), count: 0))
+        nodes.append(
+            JSONTape.Node(
+                kind: kind, flags: flags, start: UInt32(truncatingIfNeeded: start), end: UInt32(truncatingIfNeeded: end)))
     }
 
     mutating func openContainer(_ kind: JSONTape.Kind) -> Bool {
-        guard stack.count < JSONTape.maxDepth else { return false }
-        stack.append(nodes.count)
-        append(kind, start: index, end: 0)
+        guard depth < JSONTape.maxDepth else { return false }
+        if depth > 0 { outer.append(top) }
+        top = Frame(node: nodes.count, count: 0, isObject: kind == .object)
+        depth += 1
+        append(kind, start: 0, end: 0)
         index += 1
         return true
     }
 
-    /// Closes the innermost container; the caller's loop counts it in its parent as a finished value.
+    /// Closes the innermost container, writing its count and its end; the caller's loop counts it in its parent
+    /// as a finished value.
     mutating func closeContainer() {
-        guard let top = stack.popLast() else { return }
-        nodes[top].end = UInt32(truncatingIfNeeded: nodes.count)
+        nodes[top.node].start = top.count
+        nodes[top.node].end = UInt32(truncatingIfNeeded: nodes.count)
+        depth -= 1
+        if depth > 0, let enclosing = outer.popLast() { top = enclosing }
     }
 
     /// Reads `"key" :` with the whitespace around the colon, leaving the index at the value.
+    @inline(__always)
     mutating func parseKey() -> Bool {
         guard index < bytes.count, bytes[index] == UInt8(ascii: "\""), parseString() else { return false }
         skipWhitespace()
@@ -383,6 +469,7 @@ struct JSONTapeParser {
     }
 
     /// Validates a string from its opening quote and appends its node.
+    @inline(__always)
     mutating func parseString() -> Bool {
         index += 1
         let start = index
@@ -397,8 +484,13 @@ struct JSONTapeParser {
                 let highs: UInt64 = 0x8080_8080_8080_8080
                 let quote = word ^ (ones &* 0x22)
                 let slash = word ^ (ones &* 0x5C)
-                let special = ((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | (word &- ones &* 0x20) | word
-                if special & highs != 0 { break }
+                let special = (((quote &- ones) & ~quote) | ((slash &- ones) & ~slash) | (word &- ones &* 0x20) | word)
+                    & highs
+                if special != 0 {
+                    // The lowest flagged byte is exact (borrows only run upwards): go straight to it.
+                    index += special.trailingZeroBitCount >> 3
+                    break
+                }
                 index += 8
             }
             guard index < count else { return false }

@@ -219,6 +219,19 @@ public final class OtelSpan: Tracing.Span, Sendable {
         }
     }
 
+    /// Adds links whose contexts are known to be valid, up to ``SpanLimits/linkCountLimit``; the rest are counted
+    /// as dropped.
+    package func addPreparedLinks(_ links: [FinishedLink]) {
+        guard isRecording, let pipeline, !links.isEmpty else { return }
+        let limit = pipeline.limits.linkCountLimit
+        state.withLock { state in
+            guard !state.ended else { return }
+            let room = max(0, limit - state.links.count)
+            state.links.append(contentsOf: links.prefix(room))
+            state.droppedLinks += UInt32(clamping: links.count - min(room, links.count))
+        }
+    }
+
     /// Counts `count` more links as dropped: links an extractor did not build because the span's link limit was
     /// already reached.
     package func countDroppedLinks(_ count: Int) {

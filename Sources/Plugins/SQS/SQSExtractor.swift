@@ -26,12 +26,12 @@ public struct SQSExtractor: EventExtractor, OtelPlugin {
         let records = EventRecords.records(event)
         var links = MessageLinks(expected: records.count)
         for record in records {
-            let messageAttributes = record["messageAttributes"]
+            let (messageAttributes, attributes) = record.members("messageAttributes", "attributes")
             links.add(
                 MessageContext.spanContext(
                     traceparent: MessageContext.member(messageAttributes, "traceparent")?["stringValue"],
                     tracestate: MessageContext.member(messageAttributes, "tracestate")?["stringValue"],
-                    xray: record["attributes"]?["AWSTraceHeader"]),
+                    xray: attributes?["AWSTraceHeader"]),
                 messageID: { record["messageId"]?.stringValue })
         }
         return EventRecords.messagingSpan(

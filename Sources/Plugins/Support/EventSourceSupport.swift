@@ -17,9 +17,9 @@ package enum EventRecords {
         return first[key]?.stringValue == source
     }
 
-    /// The records of the batch; empty when `Records` is not an array.
-    package static func records(_ event: EventValue) -> [EventValue] {
-        event["Records"]?.arrayValue ?? []
+    /// The records of the batch, read in place; empty when `Records` is not an array.
+    package static func records(_ event: EventValue) -> EventValue.Elements {
+        event["Records"]?.elements ?? EventValue.Elements(noneIn: event)
     }
 
     /// The CONSUMER span of a batch of messages (SQS, SNS, Kinesis), with trigger `pubsub`: named
@@ -35,20 +35,21 @@ package enum EventRecords {
     ///   - links: Links to the spans the messages were sent from.
     ///   - droppedLinkCount: Distinct links past the span-link limit that were not built.
     package static func messagingSpan(
-        system: String, records: [EventValue], destination: String?,
-        messageID: (EventValue) -> String? = { _ in nil }, links: [SpanLink] = [], droppedLinkCount: Int = 0
+        system: String, records: EventValue.Elements, destination: String?,
+        messageID: (EventValue) -> String? = { _ in nil }, links: [FinishedLink] = [], droppedLinkCount: Int = 0
     ) -> ExtractedSpan {
         var attributes = SpanAttributes()
         attributes.set("messaging.system", value: .string(system))
         attributes.set("messaging.operation.type", value: "process")
         attributes.set("messaging.batch.message_count", value: .int64(Int64(records.count)))
         if let destination { attributes.set("messaging.destination.name", value: .string(destination)) }
-        if records.count == 1, let id = messageID(records[0]) {
+        if records.count == 1, let first = records.first, let id = messageID(first) {
             attributes.set("messaging.message.id", value: .string(id))
         }
         var span = ExtractedSpan(
             spanName: destination.map { "\($0) process" } ?? "process", kind: .consumer, attributes: attributes,
-            links: links, carrier: nil, trigger: .pubsub)
+            carrier: nil, trigger: .pubsub)
+        span.preparedLinks = links
         span.droppedLinkCount = droppedLinkCount
         return span
     }
@@ -163,23 +164,17 @@ package enum MessageContext {
 /// counted instead of built, and the span counts them in `dropped_links_count` as it would have. Called outside
 /// it, every link is built.
 package struct MessageLinks {
-    private struct Key: Hashable {
-        let high: UInt64
-        let low: UInt64
-        let span: UInt64
-    }
-
     /// The links, each linked span once, up to the limit.
-    package private(set) var links: [SpanLink] = []
+    package private(set) var links: [FinishedLink] = []
     /// Distinct links past the limit, not built.
     package private(set) var droppedCount = 0
-    private var seen: Set<Key> = []
+    private var seen: SpanIdentitySet
     private let limit: Int
 
     /// Creates an empty set of links for a batch of `expected` messages.
     package init(expected: Int) {
         limit = ExtractedSpan.linkLimit ?? .max
-        seen.reserveCapacity(min(expected, 4096))
+        seen = SpanIdentitySet(expected: min(expected, 4096))
     }
 
     /// Adds a link to `context` with the message's `messaging.message.id`, unless a link to the same span is
@@ -191,13 +186,65 @@ package struct MessageLinks {
     package mutating func add(_ context: OtelSpanContext?, messageID: () -> String?) {
         guard let context, context.isValid else { return }
         let words = context.traceID.words
-        guard seen.insert(Key(high: words.high, low: words.low, span: context.spanID.value)).inserted else { return }
+        guard seen.insert(high: words.high, low: words.low, span: context.spanID.value) else { return }
         guard links.count < limit else {
             droppedCount += 1
             return
         }
         var attributes = SpanAttributes()
         if let messageID = messageID() { attributes.set("messaging.message.id", value: .string(messageID)) }
-        links.append(SpanLink(linking: context, attributes: attributes))
+        links.append(FinishedLink(context: context, attributes: attributes))
+    }
+}
+
+/// The spans a batch has linked so far, by trace id and span id: an open-addressing table of the three words, where
+/// a span id of zero (never valid) marks an empty slot. The hash is two multiplies of the words and a per-process
+/// random seed, so ids chosen to collide cannot be chosen in advance.
+struct SpanIdentitySet {
+    private var slots: [(high: UInt64, low: UInt64, span: UInt64)]
+    private var count = 0
+    private var mask: Int
+
+    /// A set sized for `expected` spans without growing.
+    init(expected: Int) {
+        var capacity = 16
+        while capacity < expected * 2 { capacity <<= 1 }
+        slots = Array(repeating: (0, 0, 0), count: capacity)
+        mask = capacity - 1
+    }
+
+    /// Adds the span; `false` when it was already there. A span id of zero is never stored (it is not valid).
+    mutating func insert(high: UInt64, low: UInt64, span: UInt64) -> Bool {
+        guard span != 0 else { return false }
+        if (count + 1) * 2 > slots.count { grow() }
+        var index = Self.slot(high: high, low: low, span: span, mask: mask)
+        while true {
+            let slot = slots[index]
+            if slot.span == 0 {
+                slots[index] = (high, low, span)
+                count += 1
+                return true
+            }
+            if slot.span == span && slot.low == low && slot.high == high { return false }
+            index = (index + 1) & mask
+        }
+    }
+
+    private static let seed = UInt64.random(in: .min ... .max)
+
+    private static func slot(high: UInt64, low: UInt64, span: UInt64, mask: Int) -> Int {
+        let mixed = (high ^ ((low ^ seed) &* 0x9E37_79B9_7F4A_7C15) ^ span.byteSwapped) &* 0xBF58_476D_1CE4_E5B9
+        return Int(truncatingIfNeeded: mixed >> 32) & mask
+    }
+
+    private mutating func grow() {
+        let old = slots
+        slots = Array(repeating: (0, 0, 0), count: old.count * 2)
+        mask = slots.count - 1
+        for slot in old where slot.span != 0 {
+            var index = Self.slot(high: slot.high, low: slot.low, span: slot.span, mask: mask)
+            while slots[index].span != 0 { index = (index + 1) & mask }
+            slots[index] = slot
+        }
     }
 }
