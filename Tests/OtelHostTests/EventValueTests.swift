@@ -11,6 +11,38 @@ struct EventValueParseTests {
         #expect((tree == nil) == (event == nil), "acceptance differs for \(bytes)", sourceLocation: sourceLocation)
         if let tree, let event {
             #expect(event.json == tree, "value differs for \(bytes)", sourceLocation: sourceLocation)
+            #expect(Self.countsMatch(event, tree), "counts differ for \(bytes)", sourceLocation: sourceLocation)
+        }
+    }
+
+    /// Whether every array and object of `event` reports as many elements or members as the tree has, all the way
+    /// down.
+    static func countsMatch(_ event: EventValue, _ tree: JSONValue) -> Bool {
+        switch tree {
+        case .array(let elements):
+            guard event.count == elements.count, let values = event.elements, values.count == elements.count else {
+                return false
+            }
+            return zip(values, elements).allSatisfy { countsMatch($0, $1) }
+        case .object(let object):
+            guard event.count == object.members.count, let members = event.members else { return false }
+            return zip(members, object.members).allSatisfy { countsMatch($0.value, $1.value) }
+        default:
+            return event.count == nil
+        }
+    }
+
+    @Test func stringsWithSpecialBytesAtEveryOffsetParseAsTheTreeDoes() {
+        // A quote, a backslash escape, a control character or a non-ASCII byte at each offset of strings long
+        // enough to be scanned eight bytes at a time.
+        let specials: [[UInt8]] = [Array(#"""#.utf8), Array(#"\"#.utf8), Array(#"A"#.utf8), [0x01], [0x1F],
+            [0xC3, 0xA9], [0xFF], [0x22]]
+        for offset in 0..<24 {
+            for special in specials {
+                let text = Array(repeating: UInt8(ascii: "a"), count: offset) + special
+                    + Array(repeating: UInt8(ascii: "b"), count: 20)
+                expectSameParse(Array(#"{"k":""#.utf8) + text + Array(#"","n":[1,{}]}"#.utf8))
+            }
         }
     }
 

@@ -151,10 +151,10 @@ struct SQSTests {
     }
 
     @Test func aTenThousandRecordBatchCountsEachDistinctSenderOnce() async throws {
-        // 3,000 senders, each sending several of the 10,000 messages, some by X-Ray header: every sender is linked
-        // or counted once, however far apart its messages are.
+        // 6,000 senders (more than the dedupe table is first sized for), each sending one or two of the 10,000
+        // messages, some by X-Ray header: every sender is linked or counted once, however far apart its messages.
         let records = (0..<10_000).map { i in
-            let sender = i % 3_000 + 1
+            let sender = i % 6_000 + 1
             if sender % 7 == 0 {
                 let id = String(repeating: "0", count: 16 - String(sender, radix: 16).count) + String(sender, radix: 16)
                 return sqsRecord(id: "m-\(i)", xray: "Root=1-aaaaaaaa-aaaaaaaa\(id);Parent=\(id);Sampled=1")
@@ -164,8 +164,41 @@ struct SQSTests {
         let span = try await run(sqsEvent(records))
         #expect(span.attributes["messaging.batch.message_count"] == .int(10_000))
         #expect(span.links.count == 128)
-        #expect(span.droppedLinksCount == 3_000 - 128)
+        #expect(span.droppedLinksCount == 6_000 - 128)
         #expect(Set(span.links.map(\.spanID)).count == 128)
+    }
+
+    /// The SQS extractor called as if outside an extraction, so it prepares every link it finds.
+    struct EveryLinkSQS: EventExtractor, OtelPlugin {
+        var name: String { "sqs-every-link" }
+        func matches(_ event: EventValue) -> Bool { SQSExtractor().matches(event) }
+        func extract(_ event: EventValue) -> ExtractedSpan {
+            ExtractedSpan.$linkLimit.withValue(nil) { SQSExtractor().extract(event) }
+        }
+    }
+
+    @Test func preparedLinksPastTheSpanLimitAreCountedByTheSpan() async throws {
+        let records = (1...1000).map { sqsRecord(id: "m-\($0)", traceparent: traceparent($0)) }
+        let exported = try await invoke(sqsEvent(records), plugins: [EveryLinkSQS()], traceHeader: runtimeHeader)
+        let span = try #require(exported.invocationSpans.first)
+        #expect(span.links.count == 128)
+        #expect(span.droppedLinksCount == 872)
+        #expect(span.links.map(\.messageID) == (1...128).map { "m-\($0)" })
+    }
+
+    @Test func aPluginsLinksReadAndChangeAsOneList() throws {
+        let records = (1...3).map { sqsRecord(id: "m-\($0)", traceparent: traceparent($0)) }
+        let event = try #require(EventValue(parsing: sqsEvent(records)))
+        var extracted = SQSExtractor().extract(event)
+        #expect(extracted.links.count == 3)
+        #expect(extracted.links.count == 3)
+        let extra = try #require(SpanLink.fromTraceparent(traceparent(99), attributes: [:]))
+        extracted.links.append(extra)
+        extracted.links.append(extra)
+        let spanIDs = extracted.links.compactMap { $0.context.otelSpanContext.map { String(describing: $0.spanID) } }
+        #expect(spanIDs == ["0000000000000001", "0000000000000002", "0000000000000003", "0000000000000063", "0000000000000063"])
+        extracted.links = []
+        #expect(extracted.links.isEmpty)
     }
 
     @Test(arguments: [

@@ -35,22 +35,34 @@ public struct ExtractedSpan: Sendable {
     /// Attributes for the invocation span.
     public var attributes: SpanAttributes
     /// Links to other spans.
+    ///
+    /// The built-in batch plugins (SQS, SNS) hand their links to the span without making a `SpanLink` for each;
+    /// reading this property on their result makes them, and changing it keeps them in order.
     public var links: [SpanLink] {
         get {
-            preparedLinks.isEmpty
-                ? builtLinks
-                : builtLinks + preparedLinks.map { SpanLink(linking: $0.context, attributes: $0.attributes) }
+            preparedLinks.isEmpty ? builtLinks : builtLinks + preparedLinks.map(Self.spanLink)
         }
         set {
             builtLinks = newValue
             preparedLinks = []
         }
+        _modify {
+            if !preparedLinks.isEmpty {
+                builtLinks += preparedLinks.map(Self.spanLink)
+                preparedLinks = []
+            }
+            yield &builtLinks
+        }
     }
-    /// Links set through ``links``.
+    /// Links given to the initialiser or set through ``links``.
     package private(set) var builtLinks: [SpanLink]
     /// Links a plugin prepared with valid contexts, after ``builtLinks``: the span takes them as they are,
     /// without a `ServiceContext` for each.
     package var preparedLinks: [FinishedLink] = []
+
+    private static func spanLink(_ link: FinishedLink) -> SpanLink {
+        SpanLink(linking: link.context, attributes: link.attributes)
+    }
     /// The headers the propagators read; `nil` when the event has none.
     public var carrier: EventHeaders?
     /// The trigger type, written as `faas.trigger`.

@@ -23,7 +23,7 @@ package enum Hex {
     }
 
     /// The value of the eight hex digits at `pointer`, read as one 64-bit word; `nil` when any of them is not a
-    /// hex digit (with `lowercaseOnly`, not one of `0-9a-f`).
+    /// hex digit (with `lowercaseOnly`, not one of `0-9a-f`). Eight bytes at `pointer` must be readable.
     @inline(__always)
     package static func uint32(eightDigitsAt pointer: UnsafeRawPointer, lowercaseOnly: Bool = false) -> UInt32? {
         let word = UInt64(littleEndian: pointer.loadUnaligned(as: UInt64.self))
@@ -46,7 +46,7 @@ package enum Hex {
     }
 
     /// The value of the sixteen hex digits at `pointer`; `nil` when any of them is not a hex digit (with
-    /// `lowercaseOnly`, not one of `0-9a-f`).
+    /// `lowercaseOnly`, not one of `0-9a-f`). Sixteen bytes at `pointer` must be readable.
     @inline(__always)
     package static func uint64(sixteenDigitsAt pointer: UnsafeRawPointer, lowercaseOnly: Bool = false) -> UInt64? {
         guard let high = uint32(eightDigitsAt: pointer, lowercaseOnly: lowercaseOnly),

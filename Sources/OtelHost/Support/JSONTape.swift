@@ -1,5 +1,6 @@
 /// A parsed JSON document stored flat: the event's bytes and one array of nodes in document order, each node a
-/// value (or an object key) with the byte range it was read from.
+/// value (or an object key): for a string or a number, the byte range it was read from; for an array or an object,
+/// how many elements or members it has and where its subtree ends.
 ///
 /// A container's node records where its subtree ends, so a reader skips a member or an element without walking
 /// it. An object's members are a key node (always a string) followed by the value's subtree. Strings and numbers
@@ -479,7 +480,8 @@ struct JSONTapeParser {
         while true {
             // Eight bytes at a time while none is a quote, a backslash, a control character or non-ASCII.
             while index + 8 <= count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                // Little-endian, so the lowest byte is the first one on every platform.
+                let word = UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self))
                 let ones: UInt64 = 0x0101_0101_0101_0101
                 let highs: UInt64 = 0x8080_8080_8080_8080
                 let quote = word ^ (ones &* 0x22)

@@ -223,6 +223,7 @@ public final class OtelSpan: Tracing.Span, Sendable {
     /// as dropped.
     package func addPreparedLinks(_ links: [FinishedLink]) {
         guard isRecording, let pipeline, !links.isEmpty else { return }
+        assert(links.allSatisfy { $0.context.isValid }, "prepared links must have valid contexts")
         let limit = pipeline.limits.linkCountLimit
         state.withLock { state in
             guard !state.ended else { return }

@@ -32,7 +32,8 @@ package enum EventRecords {
     ///   - records: The records of the batch.
     ///   - destination: The queue, topic or stream, when the batch names it.
     ///   - messageID: The id of a record's message; only read for a batch of one.
-    ///   - links: Links to the spans the messages were sent from.
+    ///   - links: Links to the spans the messages were sent from, each with a valid context (as ``MessageLinks``
+    ///     builds them).
     ///   - droppedLinkCount: Distinct links past the span-link limit that were not built.
     package static func messagingSpan(
         system: String, records: EventValue.Elements, destination: String?,
@@ -198,8 +199,10 @@ package struct MessageLinks {
 }
 
 /// The spans a batch has linked so far, by trace id and span id: an open-addressing table of the three words, where
-/// a span id of zero (never valid) marks an empty slot. The hash is two multiplies of the words and a per-process
-/// random seed, so ids chosen to collide cannot be chosen in advance.
+/// a span id of zero (never valid) marks an empty slot.
+///
+/// Each word goes through its own multiply and shift round after a per-process random seed, so no choice of ids
+/// made in advance (by whoever sends to the queue) lands them in one probe chain.
 struct SpanIdentitySet {
     private var slots: [(high: UInt64, low: UInt64, span: UInt64)]
     private var count = 0
@@ -233,8 +236,13 @@ struct SpanIdentitySet {
     private static let seed = UInt64.random(in: .min ... .max)
 
     private static func slot(high: UInt64, low: UInt64, span: UInt64, mask: Int) -> Int {
-        let mixed = (high ^ ((low ^ seed) &* 0x9E37_79B9_7F4A_7C15) ^ span.byteSwapped) &* 0xBF58_476D_1CE4_E5B9
-        return Int(truncatingIfNeeded: mixed >> 32) & mask
+        var hash = (seed ^ high) &* 0x9E37_79B9_7F4A_7C15
+        hash ^= hash >> 32
+        hash = (hash ^ low) &* 0xBF58_476D_1CE4_E5B9
+        hash ^= hash >> 29
+        hash = (hash ^ span) &* 0x94D0_49BB_1331_11EB
+        hash ^= hash >> 32
+        return Int(truncatingIfNeeded: hash) & mask
     }
 
     private mutating func grow() {
