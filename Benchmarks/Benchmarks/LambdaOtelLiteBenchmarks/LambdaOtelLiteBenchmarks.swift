@@ -316,17 +316,18 @@ let benchmarks: @Sendable () -> Void = {
                 "managed instances: 64 invocations, \(workers) worker\(workers == 1 ? "" : "s"), \(mode == "none" ? "no telemetry" : mode)",
                 configuration: .init(metrics: [.wallClock], warmupIterations: 3, maxDuration: .seconds(5), maxIterations: 200),
                 closure: { benchmark in
-                    guard let server = rig.server else { return }
+                    let invokers = rig.invokers
+                    guard invokers.count == 64 else { return }
                     for _ in benchmark.scaledIterations {
                         try await withThrowingTaskGroup(of: Void.self) { group in
-                            for _ in 0..<64 {
-                                group.addTask { _ = try await LocalInvoker(server: server).invoke(event) }
+                            for invoker in invokers {
+                                group.addTask { _ = try await invoker.invoke(event) }
                             }
                             try await group.waitForAll()
                         }
                     }
                 },
-                setup: { try await rig.start(mode: mode, workers: workers, childSpans: 100) },
+                setup: { try await rig.start(mode: mode, workers: workers, childSpans: 100, invokers: 64) },
                 teardown: { await rig.stop() }
             )
         }
@@ -379,8 +380,10 @@ final class RuntimeRig: @unchecked Sendable {
     var server: LocalLambdaServer?
     var task: Task<Void, any Error>?
     var invoker: LocalInvoker?
+    /// Invokers that each keep their connection across the samples, for concurrent invocations.
+    var invokers: [LocalInvoker] = []
 
-    func start(mode: String, workers: Int?, childSpans: Int) async throws {
+    func start(mode: String, workers: Int?, childSpans: Int, invokers count: Int = 0) async throws {
         let traced = mode != "none"
         let server = try await LocalLambdaServer.start(port: 0, functionName: "bench", maxConcurrency: workers ?? 1)
         setenv("AWS_LAMBDA_RUNTIME_API", server.runtimeAPI, 1)
@@ -420,9 +423,13 @@ final class RuntimeRig: @unchecked Sendable {
         _ = try await invoker.invoke(Array("{}".utf8))
         self.server = server
         self.invoker = invoker
+        invokers = (0..<count).map { _ in LocalInvoker(server: server) }
     }
 
     func stop() async {
+        for invoker in invokers { await invoker.close() }
+        await invoker?.close()
+        invokers = []
         task?.cancel()
         _ = await task?.result
         await server?.shutdown()

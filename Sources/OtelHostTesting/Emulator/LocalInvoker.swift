@@ -3,7 +3,7 @@ import NIOHTTP1
 import OtelHost
 
 /// Sends events to a ``LocalLambdaServer`` over HTTP, as `curl -d @event.json http://127.0.0.1:7000/invoke`
-/// would; for tests and demos.
+/// would, on one keep-alive connection; for tests and demos.
 public struct LocalInvoker: Sendable {
     private let connection: HTTPClientConnection
     private let endpoint: String
@@ -38,5 +38,11 @@ public struct LocalInvoker: Sendable {
                 body: ByteBuffer(bytes: event))
         }
         return (response.status, String(decoding: response.bodyBytes, as: UTF8.self))
+    }
+
+    /// Closes the invoker's connection. An invoker keeps one connection open for all its invocations; close it
+    /// when done, or make one invoker and reuse it, so a long run does not hold a socket per invoker.
+    public func close() async {
+        await connection.close()
     }
 }
