@@ -62,8 +62,9 @@ struct ManagedInstancesTests {
         #expect(lambda.server.peakConcurrentInvocations > 1)
 
         // No invocation waits for telemetry: the background exporter (every 200 ms here) sends everything soon after
-        // the last response — within a second on its own; the bound leaves room for a loaded machine.
-        let exported = await eventually(3) { exporter.spans.count >= 2 * count }
+        // the last response — within a second on its own; the bound leaves room for a loaded machine and only
+        // separates "exported in the background" from "never exported without a shutdown".
+        let exported = await eventually(20) { exporter.spans.count >= 2 * count }
         #expect(exported, "\(exporter.spans.count) spans after \(ContinuousClock.now - lastResponse)")
         let spans = exporter.spans
         let roots = spans.filter { $0.kind == .server }

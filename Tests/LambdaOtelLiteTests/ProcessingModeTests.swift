@@ -50,8 +50,10 @@ final class GatedExporter: SpanExporter {
     func note(_ entry: String) { log.withLockedValue { $0.append(entry) } }
 }
 
-/// Polls until `condition` holds, for at most `seconds`.
-func eventually(_ seconds: Double = 5, _ condition: () -> Bool) async -> Bool {
+/// Whether `condition` holds within `seconds`, checked every 5 ms. The default is generous: it only bounds how
+/// long a failing test waits, and a thread-sanitized run of every suite in parallel on two cores can leave a
+/// background task unscheduled for several seconds.
+func eventually(_ seconds: Double = 30, _ condition: () -> Bool) async -> Bool {
     let deadline = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
     while ContinuousClock.now < deadline {
         if condition() { return true }

@@ -219,12 +219,17 @@ struct TraceHeaderBytesTests {
         for _ in 0..<20_000 {
             words.append((0..<8).map { _ in alphabet[Int(random.next() % UInt64(alphabet.count))] })
         }
+        // One expectation over all the words keeps this quick under the thread sanitizer.
+        var mismatches: [String] = []
         for word in words {
             for lowercaseOnly in [false, true] {
                 let fast = word.withUnsafeBytes { Hex.uint32(eightDigitsAt: $0.baseAddress!, lowercaseOnly: lowercaseOnly) }
-                #expect(fast == Self.referenceHex(word, lowercaseOnly: lowercaseOnly), "\(word) lowercaseOnly=\(lowercaseOnly)")
+                if fast != Self.referenceHex(word, lowercaseOnly: lowercaseOnly) {
+                    mismatches.append("\(word) lowercaseOnly=\(lowercaseOnly)")
+                }
             }
         }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first \(mismatches.prefix(3))")
     }
 
     @Test func canonicalXRayHeadersReadAsTheFieldByFieldParserDoes() {
@@ -232,6 +237,7 @@ struct TraceHeaderBytesTests {
         var random = SplitMix(seed: 0x5852_4159)
         let hexDigits = Array("0123456789abcdefABCDEF".utf8)
         let noise = Array("0g-;=Z: ".utf8) + [0x80]
+        var mismatches: [String] = []
         for round in 0..<5_000 {
             var header = Array("Root=1-".utf8)
             for i in 0..<32 {
@@ -255,15 +261,17 @@ struct TraceHeaderBytesTests {
             }
             let canonical = header.withUnsafeBufferPointer { XRayPropagator.parse(utf8: $0) }
             let fieldByField = (header + [UInt8(ascii: ";")]).withUnsafeBufferPointer { XRayPropagator.parse(utf8: $0) }
-            #expect(canonical == fieldByField, "\(String(decoding: header, as: UTF8.self))")
+            if canonical != fieldByField { mismatches.append(String(decoding: header, as: UTF8.self)) }
         }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first \(mismatches.prefix(3))")
     }
 
     @Test func randomTraceparentsParseAsTheW3CLibraryDoes() {
         var random = SplitMix(seed: 0x5750_4152)
         let hexDigits = Array("0123456789abcdefABCDEF".utf8)
         let noise = Array("0g-Z ".utf8)
-        for round in 0..<5_000 {
+        var mismatches: [String] = []
+        for round in 0..<2_000 {
             var value = Array("00-".utf8)
             for _ in 0..<32 { value.append(hexDigits[Int(random.next() % 16)]) }
             value.append(UInt8(ascii: "-"))
@@ -276,8 +284,9 @@ struct TraceHeaderBytesTests {
             let text = String(decoding: value, as: UTF8.self)
             let expected = W3CTraceContextPropagator().extract(from: EventHeaders(["traceparent": text]))
             let fromBytes = value.withUnsafeBufferPointer { W3CTraceContextPropagator.parseTraceparent(utf8: $0) }
-            #expect(expected == fromBytes, "\(text)")
+            if expected != fromBytes { mismatches.append(text) }
         }
+        #expect(mismatches.isEmpty, "\(mismatches.count) mismatches, first \(mismatches.prefix(3))")
     }
 
     @Test func traceparentsParseAsThePropagatorDoes() {

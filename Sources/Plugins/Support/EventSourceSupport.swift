@@ -175,7 +175,8 @@ package struct MessageLinks {
     /// Creates an empty set of links for a batch of `expected` messages.
     package init(expected: Int) {
         limit = ExtractedSpan.linkLimit ?? .max
-        seen = SpanIdentitySet(expected: min(expected, 4096))
+        // Sized for the batch up to 1,024 senders (48 KB); a batch with more distinct senders grows it.
+        seen = SpanIdentitySet(expected: min(expected, 1024))
     }
 
     /// Adds a link to `context` with the message's `messaging.message.id`, unless a link to the same span is
