@@ -41,7 +41,8 @@ package struct W3CTraceContextPropagator: TracePropagator {
             let high = Hex.uint64(sixteenDigitsAt: base + start + 3, lowercaseOnly: true),
             let low = Hex.uint64(sixteenDigitsAt: base + start + 19, lowercaseOnly: true),
             let span = Hex.uint64(sixteenDigitsAt: base + start + 36, lowercaseOnly: true),
-            let flagsHigh = Hex.lowercaseNibble(value[start + 53]), let flagsLow = Hex.lowercaseNibble(value[start + 54])
+            let flagsHigh = Hex.nibble(value[start + 53], lowercaseOnly: true),
+            let flagsLow = Hex.nibble(value[start + 54], lowercaseOnly: true)
         else { return nil }
         let flags = flagsHigh << 4 | flagsLow
         let context = OtelSpanContext(

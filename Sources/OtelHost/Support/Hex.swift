@@ -2,22 +2,13 @@ package import W3CTraceContext
 
 /// Hex decoding of trace and span ids.
 package enum Hex {
+    /// The value of one hex digit, either case (with `lowercaseOnly`, one of `0-9a-f`).
     @inline(__always)
-    static func nibble(_ c: UInt8) -> UInt8? {
+    static func nibble(_ c: UInt8, lowercaseOnly: Bool = false) -> UInt8? {
         switch c {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
-
-    /// The value of one of `0-9a-f`.
-    @inline(__always)
-    static func lowercaseNibble(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F") where !lowercaseOnly: return c - UInt8(ascii: "A") + 10
         default: return nil
         }
     }

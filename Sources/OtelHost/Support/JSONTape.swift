@@ -100,31 +100,24 @@ final class JSONTape: Sendable {
                         guard object.kind == .object else { return (nil, nil) }
                         let firstIsASCII = Self.isASCII(firstBytes)
                         let secondIsASCII = Self.isASCII(secondBytes)
+                        // Whether the key node `name` at `child` reads as `key`.
+                        func matches(
+                            _ name: Node, _ child: Int, _ key: String, _ keyBytes: UnsafeBufferPointer<UInt8>,
+                            _ keyIsASCII: Bool
+                        ) -> Bool {
+                            guard name.flags == 0, keyIsASCII, let base = buffer.baseAddress else {
+                                return string(at: child) == key
+                            }
+                            return Int(name.end &- name.start) == keyBytes.count
+                                && Self.equal(base + Int(name.start), keyBytes)
+                        }
                         var found: (Int?, Int?)
                         var child = index + 1
                         let end = Int(object.end)
                         while child < end {
                             let name = nodes[child]
-                            if name.flags == 0, let base = buffer.baseAddress {
-                                let length = Int(name.end &- name.start)
-                                let start = base + Int(name.start)
-                                if firstIsASCII {
-                                    if length == firstBytes.count && Self.equal(start, firstBytes) { found.0 = child + 1 }
-                                } else if string(at: child) == first {
-                                    found.0 = child + 1
-                                }
-                                if let second {
-                                    if secondIsASCII {
-                                        if length == secondBytes.count && Self.equal(start, secondBytes) { found.1 = child + 1 }
-                                    } else if string(at: child) == second {
-                                        found.1 = child + 1
-                                    }
-                                }
-                            } else {
-                                let name = string(at: child)
-                                if name == first { found.0 = child + 1 }
-                                if let second, name == second { found.1 = child + 1 }
-                            }
+                            if matches(name, child, first, firstBytes, firstIsASCII) { found.0 = child + 1 }
+                            if let second, matches(name, child, second, secondBytes, secondIsASCII) { found.1 = child + 1 }
                             let value = nodes[child + 1]
                             child = value.kind == .array || value.kind == .object ? Int(value.end) : child + 2
                         }

@@ -8,7 +8,7 @@ package enum PercentEncoding {
         var iterator = string.utf8.makeIterator()
         while let c = iterator.next() {
             if c == UInt8(ascii: "%") {
-                guard let h = iterator.next().flatMap(Hex.nibble), let l = iterator.next().flatMap(Hex.nibble) else {
+                guard let h = iterator.next().flatMap({ Hex.nibble($0) }), let l = iterator.next().flatMap({ Hex.nibble($0) }) else {
                     return nil
                 }
                 bytes.append(h << 4 | l)
