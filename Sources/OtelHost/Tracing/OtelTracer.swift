@@ -151,7 +151,8 @@ public struct OtelTracer: Tracer {
     }
 
     /// Flushes, but gives up shortly before the invocation's deadline, so an exporter that never returns cannot
-    /// make the function time out. Errors and the give-up are logged, never thrown.
+    /// make the function time out. The export may take until then: ``ExportDeadline/current`` is that instant
+    /// while it runs. Errors and the give-up are logged, never thrown.
     public func flush(before invocation: InvocationContext) async {
         let remaining = invocation.remainingTime
         // Keep time to post the response: a tenth of what is left, at least 20 ms, at most 500 ms.
@@ -164,8 +165,10 @@ public struct OtelTracer: Tracer {
         let pending = Diagnostics.isDebugEnabled ? processor.pendingSpanCount : nil
         let start = ContinuousClock.now
         do {
-            try await withTimeout(budget, "span export") {
-                try await processor.forceFlush()
+            try await ExportDeadline.$current.withValue(start + budget) {
+                try await withTimeout(budget, "span export") {
+                    try await processor.forceFlush()
+                }
             }
         } catch {
             Diagnostics.warn("span export failed: \(error)")

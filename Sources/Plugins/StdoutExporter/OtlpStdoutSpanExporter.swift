@@ -58,8 +58,12 @@ public struct ExporterOutputType: Sendable, Hashable, CustomStringConvertible {
 /// line is too large for one CloudWatch Logs event.
 ///
 /// Writing never blocks the function: no lock is held while a line is written, and a line the output does not
-/// take within ``writeTimeoutMs`` (or before the flush's deadline cancels the export) is dropped, counted in
-/// ``droppedLineCount`` and ``droppedSpanCount``, and reported by one warning until a line goes through again.
+/// take in time is dropped, counted in ``droppedLineCount`` and ``droppedSpanCount``, and reported by one warning
+/// until a line goes through again. "In time" is the flush's ``ExportDeadline`` when it has one (a `sync` or
+/// `async` flush: the invocation's deadline less the response margin), so a slow log drain costs latency, not
+/// spans, while the invocation has time left; else ``writeTimeoutMs``. Once a line was dropped that way, each
+/// export waits at most ``writeTimeoutMs`` until a line goes through, so an output that never drains costs every
+/// later invocation 200 ms, not its whole remaining time.
 public final class OtlpStdoutSpanExporter: SpanExporter {
     /// `OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL`: the gzip level, 0 to 9.
     public static let compressionLevelVariable = "OTLP_STDOUT_SPAN_EXPORTER_COMPRESSION_LEVEL"
@@ -113,8 +117,9 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
     ///   - outputType: `stdout` (default) or `pipe`.
     ///   - headers: Headers for the `headers` key, merged under the environment's.
     ///   - maxLineBytes: The line cap before a batch is split (default 200 KiB).
-    ///   - writeTimeoutMs: How long one export waits, at most, for the output to take its lines (default 200 ms,
-    ///     under Lambda's 250 ms shutdown budget); a flush deadline that comes first cancels the wait.
+    ///   - writeTimeoutMs: How long an export without a flush deadline (shutdown, the background exporter), or
+    ///     any export while lines are being dropped, waits for the output to take its lines (default 200 ms,
+    ///     under Lambda's 250 ms shutdown budget).
     ///   - output: A custom output (tests, forwarding); overrides `outputType`.
     ///   - environment: The environment to read.
     public init(
@@ -264,10 +269,21 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
             try output.touch()
             return
         }
-        let deadline = ContinuousClock.now + .milliseconds(writeTimeoutMs)
+        let deadline = writeDeadline()
         let state = encoders.withLockedValue { $0.popLast() } ?? EncoderState(level: compressionLevel)
         defer { encoders.withLockedValue { if $0.count < 2 { $0.append(state) } } }
         try writeLines(batch[...], state: state, deadline: deadline)
+    }
+
+    /// Until when this export may wait for the output: the flush's deadline (``ExportDeadline/current``, the
+    /// invocation's deadline less the response margin) when it has one, else ``writeTimeoutMs`` from now. While
+    /// lines are being dropped because the output did not take them (an output that never drains), each export
+    /// waits at most ``writeTimeoutMs``, until a line goes through again.
+    func writeDeadline(now: ContinuousClock.Instant = .now) -> ContinuousClock.Instant {
+        let own = now + .milliseconds(writeTimeoutMs)
+        guard let flushDeadline = ExportDeadline.current else { return own }
+        let dropping = writes.withLockedValue { $0.warned }
+        return dropping ? min(own, flushDeadline) : flushDeadline
     }
 
     private func writeLines(
@@ -298,6 +314,7 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
     /// Writes one line when no other export is writing; a line that cannot be written by `deadline` is dropped
     /// and counted.
     private func write(_ line: UnsafeRawBufferPointer, spanCount: Int, deadline: ContinuousClock.Instant) throws(ExportFailure) {
+        let started = ContinuousClock.now
         var failure: ExportFailure?
         if takeTurn(deadline: deadline) {
             do {
@@ -324,9 +341,13 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
         }
         if warn {
             Diagnostics.warn(
-                "\(failure.message) (waited up to \(writeTimeoutMs) ms); dropping the line with \(spanCount) spans "
+                "\(failure.message) (waited \(Self.milliseconds(ContinuousClock.now - started)) ms); dropping the line with \(spanCount) spans "
                     + "(\(lines) lines, \(spans) spans dropped so far); further drops are counted until a line goes through")
         }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     private func takeTurn(deadline: ContinuousClock.Instant) -> Bool {
