@@ -13,7 +13,9 @@ import Darwin
 /// first invocation: the bounds of the cold-start init span.
 ///
 /// The start is the process's start time as the kernel records it (`/proc/self/stat`, in clock ticks, usually
-/// 10 ms), placed on the real-time clock through `CLOCK_BOOTTIME`; where that cannot be read, the start of
+/// 10 ms), placed on the real-time clock through `CLOCK_BOOTTIME`; where that cannot be read, or when it is more
+/// than 10 s (Lambda's init limit) before the bootstrap (a launcher such as `swift run` exec'd the executable in
+/// the same process after building it), the start of
 /// ``LambdaTelemetry/bootstrap(configuration:plugins:environment:)``. The end is the moment the telemetry service
 /// started beside the runtime, just before the runtime asks for its first invocation; without the service, the
 /// start of the first invocation.
@@ -34,8 +36,16 @@ final class InitTiming: Sendable {
         }
     }
 
-    init(bootstrapStartNanos: UInt64) {
-        if let processStart = Self.processStartNanos(), processStart <= bootstrapStartNanos {
+    /// The longest an init that starts at the process's start may be before the telemetry bootstraps: Lambda's
+    /// own init limit for on-demand functions (10 s). A process start further back is not this executable's
+    /// init: a launcher exec'd it under the same process (`swift run` builds first, then execs the product), and
+    /// the init span starts at bootstrap instead.
+    static let processStartBound: UInt64 = 10_000_000_000
+
+    init(bootstrapStartNanos: UInt64, processStartNanos: UInt64? = InitTiming.processStartNanos()) {
+        if let processStart = processStartNanos, processStart <= bootstrapStartNanos,
+            bootstrapStartNanos - processStart <= Self.processStartBound
+        {
             startNanos = processStart
             startsAtProcessStart = true
         } else {
