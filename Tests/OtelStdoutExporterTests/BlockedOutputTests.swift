@@ -93,6 +93,50 @@ func lines(_ bytes: [UInt8]) -> [String] {
         }
     }
 
+    @Test func aFlushDeadlineLetsTheExportWaitPastItsOwnTimeoutForAReaderThatCatchesUp() async throws {
+        let pipe = StalledPipe()
+        pipe.fill()
+        let e = stdoutExporter(pipe.writeEnd, timeoutMs: 50)
+        // The reader catches up after 400 ms: past the exporter's own 50 ms, within the flush's deadline.
+        let drained = NIOLockedValueBox<[UInt8]>([])
+        let reader = Task.detached {
+            try await Task.sleep(for: .milliseconds(400))
+            let deadline = ContinuousClock.now + .seconds(20)
+            while ContinuousClock.now < deadline {
+                let bytes = pipe.drain()
+                drained.withLockedValue { $0 += bytes }
+                if drained.withLockedValue({ $0.contains { $0 != 0x0A } && $0.last == 0x0A }) { return }
+                try await Task.sleep(for: .milliseconds(5))
+            }
+        }
+        try await ExportDeadline.$current.withValue(.now + .seconds(20)) {
+            try await e.export([span("waited")])
+        }
+        try await reader.value
+        #expect(e.droppedLineCount == 0)
+        let written = lines(drained.withLockedValue { $0 })
+        #expect(written.count == 1)
+        #expect(try OtlpStdoutLine(decoding: try #require(written.first)).request.allSpans.map(\.span.name) == ["waited"])
+    }
+
+    @Test func afterADropAFlushDeadlineNoLongerHoldsTheExportBeyondItsOwnTimeout() async throws {
+        let pipe = StalledPipe()
+        pipe.fill()
+        let e = stdoutExporter(pipe.writeEnd, timeoutMs: 50)
+        // The first export has a short flush deadline and drops its line; a reader that never drains.
+        try await ExportDeadline.$current.withValue(.now + .milliseconds(100)) {
+            try await e.export([span("dropped")])
+        }
+        #expect(e.droppedLineCount == 1)
+        let start = ContinuousClock.now
+        try await ExportDeadline.$current.withValue(.now + .seconds(30)) {
+            try await e.export([span("also-dropped")])
+        }
+        // Generous: far below the 30 s flush deadline, far above the 50 ms timeout.
+        #expect(start.duration(to: .now) < .seconds(10))
+        #expect(e.droppedLineCount == 2)
+    }
+
     @Test func aLineCutShortIsEndedSoTheNextLineStaysWhole() async throws {
         let pipe = StalledPipe()
         #expect(fcntl(pipe.writeEnd, 1031 /* F_SETPIPE_SZ */, 4096) >= 0)
