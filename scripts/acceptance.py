@@ -499,6 +499,9 @@ def main():
     parser.add_argument("--seed", type=int, default=21)
     parser.add_argument("--bodies", type=int, default=300)
     args = parser.parse_args()
+    # The emulator runs in a directory of its own: name both programs absolutely.
+    args.binary = str(Path(args.binary).resolve())
+    args.cargo_lambda = str(Path(args.cargo_lambda).resolve())
     workdir = Path(tempfile.mkdtemp(prefix="acceptance-"))
     prepare_crate(workdir)
     failed = False
