@@ -22,10 +22,7 @@ or error endpoint as 202. It changes nothing else: bodies, headers and timing pa
 """
 
 import argparse
-import base64
-import errno
 import fcntl
-import gzip
 import http.client
 import http.server
 import json
@@ -442,9 +439,9 @@ def run_mode(args, mode, workdir):
         "sent": len(run.sent),
         "answered": answered,
         "json invocations answered": len(json_answered),
-        "their invocation spans": json_spans,
-        "non-JSON invocations answered": len(other_answered),
-        "their invocation spans ": other_spans,
+        "json invocation spans": json_spans,
+        "non-json invocations answered": len(other_answered),
+        "non-json invocation spans": other_spans,
         "lines": len(lines),
         "spans": len(span_keys),
         "stalled invocation answered in": f"{stalled_seconds:.2f} s",

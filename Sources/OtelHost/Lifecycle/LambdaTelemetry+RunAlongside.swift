@@ -8,8 +8,9 @@ extension LambdaTelemetry {
     /// It is a `ServiceGroup` of the runtime and the telemetry with SIGTERM as its graceful-shutdown signal: on
     /// SIGTERM the telemetry exports every queued span first (within ``shutdownBudget``), then the runtime stops,
     /// and the call returns, so the process ends normally. When the runtime ends on its own (its connection to the
-    /// Runtime API lost), one warning says so, the telemetry exports what is queued and the call returns. Build the group yourself to add services of your own; list the runtime
-    /// first, so that the telemetry, shut down first, exports before the runtime goes.
+    /// Runtime API lost), one warning says so, the telemetry exports what is queued and the call returns. Build the
+    /// group yourself to add services of your own; list the runtime first, so that the telemetry, shut down first,
+    /// exports before the runtime goes.
     ///
     /// - Parameters:
     ///   - runtime: The runtime (`LambdaRuntime` or `LambdaManagedRuntime`).

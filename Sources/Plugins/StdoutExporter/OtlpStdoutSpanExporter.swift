@@ -279,8 +279,8 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
     /// invocation's deadline less the response margin) when it has one, else ``writeTimeoutMs`` from now. While
     /// lines are being dropped because the output did not take them (an output that never drains), each export
     /// waits at most ``writeTimeoutMs``, until a line goes through again.
-    func writeDeadline(now: ContinuousClock.Instant = .now) -> ContinuousClock.Instant {
-        let own = now + .milliseconds(writeTimeoutMs)
+    private func writeDeadline() -> ContinuousClock.Instant {
+        let own = ContinuousClock.now + .milliseconds(writeTimeoutMs)
         guard let flushDeadline = ExportDeadline.current else { return own }
         let dropping = writes.withLockedValue { $0.warned }
         return dropping ? min(own, flushDeadline) : flushDeadline
@@ -341,13 +341,9 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
         }
         if warn {
             Diagnostics.warn(
-                "\(failure.message) (waited \(Self.milliseconds(ContinuousClock.now - started)) ms); dropping the line with \(spanCount) spans "
+                "\(failure.message) (waited \((ContinuousClock.now - started).wholeMilliseconds) ms); dropping the line with \(spanCount) spans "
                     + "(\(lines) lines, \(spans) spans dropped so far); further drops are counted until a line goes through")
         }
-    }
-
-    private static func milliseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000
     }
 
     private func takeTurn(deadline: ContinuousClock.Instant) -> Bool {

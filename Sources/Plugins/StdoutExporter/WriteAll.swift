@@ -75,7 +75,7 @@ func waitWritable(_ fd: Int32, deadline: ContinuousClock.Instant) -> Bool {
             var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
             return poll(&pfd, 1, 0) > 0
         }
-        let sliceMs = Int32(min(10, max(1, left.components.seconds * 1000 + left.components.attoseconds / 1_000_000_000_000_000)))
+        let sliceMs = Int32(min(10, max(1, left.wholeMilliseconds)))
         var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
         let ready = poll(&pfd, 1, sliceMs)
         if ready > 0 { return true }
@@ -91,4 +91,11 @@ func errorText(_ code: Int32) -> String {
 /// Sleeps a millisecond: the wait between turns for the output.
 func pauseBriefly() {
     usleep(1000)
+}
+
+extension Duration {
+    /// The duration in whole milliseconds, rounded toward zero.
+    var wholeMilliseconds: Int64 {
+        components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
+    }
 }
