@@ -92,6 +92,14 @@ extension LambdaTelemetry {
         }
         let span = tracer.startSpan(extracted.spanName ?? defaultName, context: parentContext, ofKind: extracted.kind)
         let coldStart = consumeColdStart()
+        if coldStart {
+            var duration: Int64?
+            if let initTiming {
+                let end = initTiming.readyNanos ?? span.startTimeUnixNano
+                if end > initTiming.startNanos { duration = Int64(end - initTiming.startNanos) }
+            }
+            TelemetryStatistics.process.recordColdStart(initDurationNanos: duration)
+        }
         guard span.isRecording else { return span }
         // A full queue drops child spans before this one.
         span.isInvocationSpan = true

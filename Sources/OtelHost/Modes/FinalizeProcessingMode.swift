@@ -20,7 +20,10 @@ struct FinalizeCompletion: InvocationCompletion {
     var needsBackgroundWork: Bool { true }
     var registeredExtension: Bool { true }
 
-    func invocationDidEnd(_ invocation: InvocationContext) async {}
+    /// The processor exports on its own schedule; the other signals are written at the end of each invocation.
+    func invocationDidEnd(_ invocation: InvocationContext) async {
+        await tracer.flushParticipants(before: invocation)
+    }
 
     func run() async {
         await ExtensionIdleLoop.run(client: client, id: id, name: "finalize")

@@ -19,7 +19,7 @@ struct SyncCompletion: InvocationCompletion {
     /// Spans ended after the response (background work) are exported before the next invocation; when no
     /// response hook ran, this is the invocation's export.
     func invocationDidEnd(_ invocation: InvocationContext) async {
-        guard tracer.processor.pendingSpanCount != 0 else { return }
+        guard tracer.processor.pendingSpanCount != 0 || tracer.participantsHavePendingData else { return }
         await tracer.flush(before: invocation)
     }
 

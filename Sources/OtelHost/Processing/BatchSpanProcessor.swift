@@ -78,6 +78,7 @@ public final class BatchSpanProcessor: SpanProcessor {
             guard !state.isShutdown else { return (false, 0) }
             guard state.queue.count < maxQueueSize else {
                 state.dropped += 1
+                TelemetryStatistics.process.recordDropped(spans: 1)
                 return (false, state.dropped)
             }
             state.queue.append(span)

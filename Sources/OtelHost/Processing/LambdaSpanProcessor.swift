@@ -59,6 +59,7 @@ public final class LambdaSpanProcessor: SpanProcessor {
         mutating func recordDrop(of span: FinishedSpan) {
             droppedSinceFlush += 1
             totalDropped += 1
+            TelemetryStatistics.process.recordDropped(spans: 1)
             let trace = span.context.traceID
             // Only the newest spans are searched, so a flood of drops stays cheap; a child outliving its
             // invocation span ends soon after it.

@@ -63,6 +63,7 @@ public final class LambdaTelemetry: Sendable {
         precondition(first, "LambdaTelemetry.bootstrap may be called only once per process")
         let telemetry = await make(configuration: configuration, plugins: plugins, environment: environment)
         InstrumentationSystem.bootstrap(telemetry.tracer)
+        for setup in telemetry.registry.processWideSetups { setup() }
         return telemetry
     }
 
@@ -132,7 +133,7 @@ public final class LambdaTelemetry: Sendable {
             OtelTracer(
                 pipeline: TracerPipeline(
                     sampler: sampler, idGenerator: idGenerator, processor: processor, resource: resource,
-                    scope: .lambdaOtelLite, limits: limits),
+                    scope: .lambdaOtelLite, limits: limits, participants: registry.flushParticipants),
                 propagator: propagator)
         }
 

@@ -51,6 +51,10 @@ public struct PluginRegistry: Sendable {
     private(set) var samplers: [(name: String, factory: SamplerFactory)] = []
     /// Resource detectors, applied in order; later ones win on a key collision.
     package private(set) var resourceDetectors: [any ResourceDetector] = []
+    /// Signals written beside the spans (metrics), in registration order.
+    public private(set) var flushParticipants: [any FlushParticipant] = []
+    /// Process-wide installations (a metrics or logging backend) that only a global bootstrap performs.
+    private(set) var processWideSetups: [@Sendable () -> Void] = []
 
     /// Creates an empty registry.
     public init(environment: OtelEnvironment) {
@@ -117,6 +121,18 @@ public struct PluginRegistry: Sendable {
     /// Adds a resource detector.
     package mutating func registerResourceDetector(_ detector: some ResourceDetector) {
         resourceDetectors.append(detector)
+    }
+
+    /// Adds a signal that is written beside the spans, at each of their flushes and at shutdown.
+    public mutating func registerFlushParticipant(_ participant: any FlushParticipant) {
+        flushParticipants.append(participant)
+    }
+
+    /// Adds a process-wide installation: ``LambdaTelemetry/bootstrap(configuration:plugins:environment:)`` runs
+    /// it once, after the telemetry is made and before it returns; ``LambdaTelemetry/make(configuration:plugins:environment:)``
+    /// does not. A metrics plugin bootstraps swift-metrics' `MetricsSystem` this way.
+    public mutating func registerProcessWideSetup(_ setup: @escaping @Sendable () -> Void) {
+        processWideSetups.append(setup)
     }
 
     /// The names of the registered propagators, exporters, modes and samplers.

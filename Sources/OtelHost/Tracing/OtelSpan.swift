@@ -16,6 +16,8 @@ public final class OtelSpan: Tracing.Span, Sendable {
         /// Attributes set through the `attributes` property; while it is in use, `setAttribute` writes here too.
         var attributes = SpanAttributes()
         var events: [SpanEvent] = []
+        /// Events refused because the span already held its limit of them.
+        var droppedEvents: UInt32 = 0
         var links: [FinishedLink] = []
         var droppedLinks: UInt32 = 0
         var status: SpanStatus?
@@ -177,8 +179,17 @@ public final class OtelSpan: Tracing.Span, Sendable {
 
     /// Adds an event.
     public func addEvent(_ event: SpanEvent) {
-        guard isRecording else { return }
-        state.withLock { if !$0.ended { $0.events.append(event) } }
+        guard isRecording, let pipeline else { return }
+        let limit = pipeline.limits.eventCountLimit
+        state.withLock { state in
+            guard !state.ended else { return }
+            // Events past the limit are counted, not kept: a chatty span's memory stays bounded.
+            if state.events.count < limit {
+                state.events.append(event)
+            } else {
+                state.droppedEvents &+= 1
+            }
+        }
     }
 
     /// Records an error as an `exception` event with `exception.type` and `exception.message`.
@@ -254,6 +265,7 @@ public final class OtelSpan: Tracing.Span, Sendable {
         var attributes = taken.attributes.isEmpty ? taken.list : AttributeList(taken.attributes)
         let name = taken.name, events = taken.events, links = taken.links, status = taken.status
         let droppedLinks = taken.droppedLinks, isInvocationSpan = taken.isInvocationSpan
+        let droppedEvents = taken.droppedEvents
 
         let limits = pipeline.limits
         let droppedAttributes = limits.apply(to: &attributes, countLimit: limits.attributeCountLimit)
@@ -272,7 +284,7 @@ public final class OtelSpan: Tracing.Span, Sendable {
             scope: pipeline.scope
         )
         finished.isInvocationSpan = isInvocationSpan
-        if !events.isEmpty {
+        if !events.isEmpty || droppedEvents > 0 {
             finished.events.reserveCapacity(min(events.count, limits.eventCountLimit))
             for event in events.prefix(limits.eventCountLimit) {
                 var eventAttributes = event.attributes
@@ -281,7 +293,7 @@ public final class OtelSpan: Tracing.Span, Sendable {
                     name: event.name, timeUnixNano: event.nanosecondsSinceEpoch,
                     attributes: eventAttributes, droppedAttributesCount: dropped))
             }
-            finished.droppedEventsCount = UInt32(clamping: events.count - finished.events.count)
+            finished.droppedEventsCount = UInt32(clamping: events.count - finished.events.count) &+ droppedEvents
         }
         if !links.isEmpty || droppedLinks > 0 {
             for var link in links.prefix(limits.linkCountLimit) {

@@ -10,6 +10,8 @@ final class TracerPipeline: Sendable {
     let resource: OtelResource
     let scope: InstrumentationScope
     let limits: SpanLimits
+    /// Signals written after each flush of the spans.
+    let participants: [any FlushParticipant]
     /// `forceFlush()` requests; the telemetry service performs them (at most one waits).
     let flushRequests: AsyncStream<Void>
     let flushRequester: AsyncStream<Void>.Continuation
@@ -20,8 +22,10 @@ final class TracerPipeline: Sendable {
         processor: any SpanProcessor,
         resource: OtelResource,
         scope: InstrumentationScope,
-        limits: SpanLimits
+        limits: SpanLimits,
+        participants: [any FlushParticipant] = []
     ) {
+        self.participants = participants
         self.sampler = sampler
         self.idGenerator = idGenerator
         self.processor = processor
@@ -139,6 +143,31 @@ public struct OtelTracer: Tracer {
         } catch {
             Diagnostics.warn("span processor shutdown failed: \(error)")
         }
+        for participant in pipeline.participants { await participant.shutdown() }
+    }
+
+    /// Whether a flush participant holds something to write.
+    var participantsHavePendingData: Bool {
+        pipeline.participants.contains { $0.hasPendingData }
+    }
+
+    /// Lets every flush participant write what it holds.
+    func flushParticipants() async {
+        for participant in pipeline.participants { await participant.flush() }
+    }
+
+    /// Lets every flush participant write what it holds, by the same deadline as a flush before `invocation`.
+    func flushParticipants(before invocation: InvocationContext) async {
+        guard !pipeline.participants.isEmpty else { return }
+        let budget = Self.exportBudget(invocation.remainingTime)
+        guard budget > .zero else { return }
+        await ExportDeadline.$current.withValue(ContinuousClock.now + budget) { await flushParticipants() }
+    }
+
+    /// The part of the time left before an invocation's deadline that an export may take: all but a tenth of it,
+    /// at least 20 ms and at most 500 ms, which is kept to post the response.
+    static func exportBudget(_ remaining: Duration) -> Duration {
+        remaining - min(max(remaining / 10, .milliseconds(20)), .milliseconds(500))
     }
 
     /// Flushes every processor and waits until the exports are done. Errors are logged, never thrown.
@@ -148,15 +177,15 @@ public struct OtelTracer: Tracer {
         } catch {
             Diagnostics.warn("span export failed: \(error)")
         }
+        await flushParticipants()
     }
 
     /// Flushes, but gives up shortly before the invocation's deadline, so an exporter that never returns cannot
     /// make the function time out. The export may take until then: ``ExportDeadline/current`` is that instant
     /// while it runs. Errors and the give-up are logged, never thrown.
     public func flush(before invocation: InvocationContext) async {
-        let remaining = invocation.remainingTime
         // Keep time to post the response: a tenth of what is left, at least 20 ms, at most 500 ms.
-        let budget = remaining - min(max(remaining / 10, .milliseconds(20)), .milliseconds(500))
+        let budget = Self.exportBudget(invocation.remainingTime)
         guard budget > .zero else {
             Diagnostics.warn("no time left before the deadline of \(invocation.requestID) to export its spans; they stay queued")
             return
@@ -172,6 +201,9 @@ public struct OtelTracer: Tracer {
             }
         } catch {
             Diagnostics.warn("span export failed: \(error)")
+        }
+        if !pipeline.participants.isEmpty {
+            await ExportDeadline.$current.withValue(start + budget) { await flushParticipants() }
         }
         Diagnostics.debug(
             "flushed \(pending.map(String.init) ?? "the queued") spans for \(invocation.requestID) in "

@@ -180,7 +180,7 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
             let timeout = env.resolveInt(Self.pipeTimeoutVariable, code: nil, default: 100, isValid: { $0 >= 0 })
             self.output = NamedPipeLineOutput(openTimeoutMs: timeout)
         } else {
-            self.output = FileDescriptorLineOutput()
+            self.output = FileDescriptorLineOutput.standardOutput
         }
 
         prefix = Self.makePrefix(source: source, headers: merged)
@@ -328,11 +328,13 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
         }
         guard let failure else {
             writes.withLockedValue { $0.warned = false }
+            TelemetryStatistics.process.recordExported(spans: spanCount, bytes: line.count)
             return
         }
         guard failure.reason != .other else { throw failure }
         // Unavailable output was reported once when it was found; a timeout is reported once per episode.
         let isTimeout = failure.reason == .timedOut
+        TelemetryStatistics.process.recordDropped(spans: spanCount)
         let (warn, lines, spans) = writes.withLockedValue { state in
             state.droppedLines += 1
             state.droppedSpans += spanCount

@@ -1,3 +1,4 @@
+@_exported public import OtelPluginSupport
 public import OtelHost
 import Tracing
 

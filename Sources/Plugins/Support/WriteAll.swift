@@ -89,13 +89,13 @@ func errorText(_ code: Int32) -> String {
 }
 
 /// Sleeps a millisecond: the wait between turns for the output.
-func pauseBriefly() {
+package func pauseBriefly() {
     usleep(1000)
 }
 
 extension Duration {
     /// The duration in whole milliseconds, rounded toward zero.
-    var wholeMilliseconds: Int64 {
+    package var wholeMilliseconds: Int64 {
         components.seconds * 1000 + components.attoseconds / 1_000_000_000_000_000
     }
 }

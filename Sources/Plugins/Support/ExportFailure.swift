@@ -1,6 +1,6 @@
 /// Why an export failed: what could not be written, and where.
 public struct ExportFailure: Error, Sendable, Hashable, CustomStringConvertible {
-    enum Reason: Hashable {
+    package enum Reason: Hashable {
         case other
         /// The output did not take the line before the deadline.
         case timedOut
@@ -10,14 +10,14 @@ public struct ExportFailure: Error, Sendable, Hashable, CustomStringConvertible 
 
     /// What went wrong.
     public let message: String
-    let reason: Reason
+    package let reason: Reason
 
     /// Creates a failure.
     public init(_ message: String) {
         self.init(message, reason: .other)
     }
 
-    init(_ message: String, reason: Reason) {
+    package init(_ message: String, reason: Reason) {
         self.message = message
         self.reason = reason
     }

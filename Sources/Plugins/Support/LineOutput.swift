@@ -72,12 +72,18 @@ public final class FileDescriptorLineOutput: OtlpLineOutput {
     /// How long ``writeLine(_:)`` waits for a reader that does not take the line, when no deadline is given.
     public static let defaultWriteTimeoutMs = 200
 
+    /// Standard output, shared by every writer of telemetry lines in the process (the otlp-stdout exporter, the
+    /// EMF metrics), so their lines never interleave and a line cut short is ended before the next one.
+    public static let standardOutput = FileDescriptorLineOutput(descriptor: 1)
+
     /// The file descriptor.
     public let descriptor: Int32
     let identity: DescriptorIdentity?
     private let what: String
     /// A line was cut short; the next write starts with a newline.
     private let lineCutShort = NIOLockedValueBox(false)
+    /// A line is being written; another writer waits for its turn, at most until its deadline.
+    private let busy = NIOLockedValueBox(false)
 
     /// Creates the output.
     ///
@@ -119,6 +125,10 @@ public final class FileDescriptorLineOutput: OtlpLineOutput {
                     + "telemetry lines are not written")
             throw ExportFailure("\(what) was closed or replaced", reason: .unavailable)
         }
+        guard takeTurn(deadline: deadline) else {
+            throw ExportFailure("another writer held \(what) until the deadline", reason: .timedOut)
+        }
+        defer { busy.withLockedValue { $0 = false } }
         var fd = descriptor
         var mode: WriteMode = identity.isRegularFile ? .plain : identity.isSocket ? .socket : .pollThenChunk
         var ownDescriptor: Int32 = -1
@@ -146,6 +156,19 @@ public final class FileDescriptorLineOutput: OtlpLineOutput {
             lineCutShort.withLockedValue { $0 = false }
         }
         try check(writeAll(fd, line, mode: mode, deadline: deadline), cutShortIfPartial: true)
+    }
+
+    private func takeTurn(deadline: ContinuousClock.Instant) -> Bool {
+        while true {
+            let taken = busy.withLockedValue { busy in
+                if busy { return false }
+                busy = true
+                return true
+            }
+            if taken { return true }
+            if ContinuousClock.now >= deadline || Task.isCancelled { return false }
+            pauseBriefly()
+        }
     }
 
     private func check(_ outcome: WriteOutcome, cutShortIfPartial: Bool) throws(ExportFailure) {
@@ -196,7 +219,7 @@ public final class NamedPipeLineOutput: OtlpLineOutput {
     public init(
         path: String = NamedPipeLineOutput.defaultPath,
         openTimeoutMs: Int = 100,
-        fallback: any OtlpLineOutput = FileDescriptorLineOutput()
+        fallback: any OtlpLineOutput = FileDescriptorLineOutput.standardOutput
     ) {
         self.path = path
         self.openTimeoutMs = openTimeoutMs
