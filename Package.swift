@@ -18,6 +18,10 @@ let package = Package(
         .library(name: "OtelDynamoDB", targets: ["OtelDynamoDB"]),
         .library(name: "OtelKinesis", targets: ["OtelKinesis"]),
         .library(name: "OtelStdoutExporter", targets: ["OtelStdoutExporter"]),
+        // Metrics as CloudWatch Embedded Metric Format lines (a swift-metrics backend), and swift-log records as
+        // span events: not in the defaults, add them to the plugin list.
+        .library(name: "OtelEMFMetrics", targets: ["OtelEMFMetrics"]),
+        .library(name: "OtelLogEvents", targets: ["OtelLogEvents"]),
         // The adapter onto swift-aws-lambda-runtime 2.x (LambdaRuntime, LambdaManagedRuntime).
         .library(name: "LambdaOtelLiteRuntime", targets: ["LambdaOtelLiteRuntime"]),
         .library(name: "OtlpStdoutDecoding", targets: ["OtlpStdoutDecoding"]),
@@ -33,6 +37,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-distributed-tracing.git", from: "1.7.3"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/swift-otel/swift-w3c-trace-context.git", from: "1.0.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.10.1"),
@@ -82,8 +87,13 @@ let package = Package(
         ),
 
         // Plugins: each imports only the host, the helpers the plugins share, and (the exporter) zlib.
-        // What the plugins share: HTTP request fields (API Gateway, ALB), record and ARN helpers (event sources).
-        .target(name: "OtelPluginSupport", dependencies: ["OtelHost"], path: "Sources/Plugins/Support"),
+        // What the plugins share: HTTP request fields (API Gateway, ALB), record and ARN helpers (event sources), and
+        // the line output that never blocks the function (the otlp-stdout exporter, the EMF metrics).
+        .target(
+            name: "OtelPluginSupport",
+            dependencies: ["OtelHost", .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "Sources/Plugins/Support"
+        ),
         .target(
             name: "OtelApiGateway",
             dependencies: ["OtelHost", "OtelPluginSupport"],
@@ -102,8 +112,25 @@ let package = Package(
         .target(name: "OtelKinesis", dependencies: ["OtelHost", "OtelPluginSupport"], path: "Sources/Plugins/Kinesis"),
         .target(
             name: "OtelStdoutExporter",
-            dependencies: ["OtelHost", "CZlib"],
+            dependencies: ["OtelHost", "OtelPluginSupport", "CZlib"],
             path: "Sources/Plugins/StdoutExporter"
+        ),
+        .target(
+            name: "OtelEMFMetrics",
+            dependencies: [
+                "OtelHost", "OtelPluginSupport", .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Sources/Plugins/EMFMetrics"
+        ),
+        .target(
+            name: "OtelLogEvents",
+            dependencies: [
+                "OtelHost", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Tracing", package: "swift-distributed-tracing"),
+            ],
+            path: "Sources/Plugins/LogEvents"
         ),
 
         // Umbrella: re-exports the host and the built-ins, and lists the default plugins.
@@ -211,6 +238,18 @@ let package = Package(
         .testTarget(
             name: "OtelStdoutExporterTests",
             dependencies: ["OtelStdoutExporter", "OtlpStdoutDecoding", "OtelHostTesting"]
+        ),
+        .testTarget(
+            name: "OtelEMFMetricsTests",
+            dependencies: [
+                "OtelEMFMetrics", "OtelHostTesting", .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ]
+        ),
+        .testTarget(
+            name: "OtelLogEventsTests",
+            dependencies: ["OtelLogEvents", "OtelHostTesting", .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log")]
         ),
         .testTarget(name: "OtlpStdoutDecodingTests", dependencies: ["OtlpStdoutDecoding", "OtelStdoutExporter"]),
         // The event-source plugin tests run events through telemetry and decode the exporter's lines; the one

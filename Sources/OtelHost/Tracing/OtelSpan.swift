@@ -192,6 +192,9 @@ public final class OtelSpan: Tracing.Span, Sendable {
         }
     }
 
+    /// How many events the open span holds (at most the event limit).
+    package var heldEventCount: Int { state.withLock { $0.events.count } }
+
     /// Records an error as an `exception` event with `exception.type` and `exception.message`.
     public func recordError<Instant: TracerInstant>(
         _ error: any Error,
