@@ -164,6 +164,8 @@ let package = Package(
             name: "HelloLambdaHandler",
             dependencies: [
                 "OtelHost",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AWSLambdaEvents", package: "swift-aws-lambda-events"),
                 .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
@@ -173,7 +175,8 @@ let package = Package(
         .executableTarget(
             name: "HelloLambda",
             dependencies: [
-                "LambdaOtelLite", "HelloLambdaHandler",
+                "LambdaOtelLite", "HelloLambdaHandler", "OtelEMFMetrics", "OtelLogEvents",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
             ],
             path: "Examples/HelloLambda"
@@ -202,7 +205,8 @@ let package = Package(
         .executableTarget(
             name: "Demo",
             dependencies: [
-                "LambdaOtelLite", "OtlpStdoutDecoding", "HelloLambdaHandler", "OtelHostTesting",
+                "LambdaOtelLite", "OtlpStdoutDecoding", "HelloLambdaHandler", "OtelHostTesting", "OtelEMFMetrics",
+                "OtelLogEvents", .product(name: "Logging", package: "swift-log"),
                 .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
             ],
             path: "Tools/Demo"

@@ -5,12 +5,18 @@
 import AWSLambdaRuntime
 import HelloLambdaHandler
 import LambdaOtelLite
+import Logging
+import OtelEMFMetrics
+import OtelLogEvents
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-let telemetry = await LambdaTelemetry.bootstrap(plugins: .defaults)
+// Log records at info and above also become events of the current span; all still go to stderr.
+LoggingSystem.bootstrap(SpanEventLogHandler.wrapping(StreamLogHandler.standardError))
+// EMFMetrics makes swift-metrics write CloudWatch EMF lines beside the spans.
+let telemetry = await LambdaTelemetry.bootstrap(plugins: [EMFMetrics()] + .defaults)
 do {
     if telemetry.settings.isManagedInstances {
         // Up to AWS_LAMBDA_MAX_CONCURRENCY invocations at once, each traced on its own.

@@ -1,6 +1,8 @@
 package import AWSLambdaEvents
 package import AWSLambdaRuntime
+import CoreMetrics
 import HTTPTypes
+import Logging
 import Tracing
 
 /// The events the example answers: an API Gateway HTTP API (payload 2.0) request, a REST API (payload 1.0)
@@ -55,10 +57,16 @@ package struct HelloError: Error, CustomStringConvertible {
 
 /// The example function: loads an order (with a query inside), renders it, and answers JSON. `/error` answers
 /// 500; `/throw` throws; `/slow` ends a span, then takes a minute (to show a shutdown in the middle of work).
+///
+/// It counts its requests (`hello.requests`, by outcome), times the order load (`hello.load_order`) and logs
+/// what it loaded: with the EMF metrics and the span-event log handler installed, they become EMF lines and
+/// `log.record` events of the invocation's spans.
 package enum HelloHandler {
     package static func handle(_ event: HelloEvent, context: LambdaContext) async throws -> APIGatewayV2Response {
         let path = event.path
         if path.hasSuffix("/throw") {
+            Counter(label: "hello.requests", dimensions: [("outcome", "thrown")]).increment()
+            context.logger.error("the /throw route always fails")
             throw HelloError()
         }
         if path.hasSuffix("/slow") {
@@ -66,11 +74,14 @@ package enum HelloHandler {
             try await Task.sleep(for: .seconds(60))
         }
         if path.hasSuffix("/error") {
+            Counter(label: "hello.requests", dimensions: [("outcome", "error")]).increment()
+            context.logger.warning("answering 500 for \(path.count)-character path")
             return APIGatewayV2Response(
                 statusCode: 500, headers: ["content-type": "application/json"],
                 body: #"{"error":"something went wrong"}"#)
         }
         let orderID = event.orderID ?? String(path.split(separator: "/").last ?? "none")
+        let loadStarted = ContinuousClock.now
         let items = try await withSpan("load order", ofKind: .internal) { span in
             span.attributes["order.id"] = orderID
             return try await withSpan("query orders table", ofKind: .client) { query in
@@ -81,10 +92,21 @@ package enum HelloHandler {
                 return 3
             }
         }
+        CoreMetrics.Timer(label: "hello.load_order").recordNanoseconds((ContinuousClock.now - loadStarted).nanoseconds)
+        Counter(label: "hello.requests", dimensions: [("outcome", "ok")]).increment()
+        context.logger.info("loaded order", metadata: ["order.items": "\(items)"])
         let body = withSpan("render response") { span in
             span.attributes["response.items"] = items
             return #"{"orderId":"\#(orderID)","items":\#(items),"requestId":"\#(context.requestID)"}"#
         }
         return APIGatewayV2Response(statusCode: 200, headers: ["content-type": "application/json"], body: body)
+    }
+}
+
+extension Duration {
+    /// The duration in whole nanoseconds.
+    fileprivate var nanoseconds: Int64 {
+        let (seconds, attoseconds) = components
+        return seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000
     }
 }

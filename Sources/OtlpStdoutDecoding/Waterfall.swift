@@ -7,6 +7,8 @@ public struct WaterfallRenderer: Sendable {
     public var showAttributes: Bool
     /// Print each span's events under it.
     public var showEvents: Bool
+    /// Print each `log.record` event (a swift-log record) under its span as one short line: level and message.
+    public var showLogs: Bool
     /// Print each of a span's links under it; without it, a span with links gets one line with their count.
     public var showLinks: Bool
     /// The width of the time bar, in characters.
@@ -15,8 +17,9 @@ public struct WaterfallRenderer: Sendable {
     /// Creates a renderer.
     public init(
         color: Bool = false, showAttributes: Bool = false, showEvents: Bool = false, showLinks: Bool = false,
-        barWidth: Int = 40
+        showLogs: Bool = false, barWidth: Int = 40
     ) {
+        self.showLogs = showLogs
         self.color = color
         self.showAttributes = showAttributes
         self.showEvents = showEvents
@@ -120,6 +123,13 @@ public struct WaterfallRenderer: Sendable {
                     var text = "event \(event.name) at +\(Self.duration(at))"
                     for attribute in event.attributes { text += " \(attribute.key)=\(attribute.value)" }
                     out += indent + paint(text, "33") + "\n"
+                }
+            } else if showLogs {
+                for event in span.events where event.name == "log.record" {
+                    let at = event.timeUnixNano >= span.startTimeUnixNano ? event.timeUnixNano - span.startTimeUnixNano : 0
+                    let level = event.attributes.first { $0.key == "event.severity_text" }?.value.description ?? "LOG"
+                    let body = event.attributes.first { $0.key == "event.body" }?.value.description ?? ""
+                    out += indent + paint("log \(level) +\(Self.duration(at)) \(body)", level == "ERROR" ? "31" : "33") + "\n"
                 }
             }
         }

@@ -21,7 +21,7 @@ struct ShutdownTests {
     func runChild(
         mode: String, environment extra: [String: String] = [:], maxConcurrency: Int = 1,
         work: (LocalLambdaServer) async throws -> Void
-    ) async throws -> (status: Int32, spans: [DecodedSpan]) {
+    ) async throws -> (status: Int32, spans: [DecodedSpan], metrics: EMFSummary) {
         let server = try await LocalLambdaServer.start(
             port: 0, functionName: "hello-lambda", maxConcurrency: maxConcurrency)
         defer { Task { await server.shutdown() } }
@@ -46,14 +46,19 @@ struct ShutdownTests {
         let output = stdout.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         var spans: [DecodedSpan] = []
-        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") where line.contains("__otel_otlp_stdout") {
-            spans += try OtlpStdoutLine(decoding: String(line)).request.allSpans.map(\.span)
+        var metrics = EMFSummary()
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            if line.contains("__otel_otlp_stdout") {
+                spans += try OtlpStdoutLine(decoding: String(line)).request.allSpans.map(\.span)
+            } else {
+                metrics.add(line: String(line))
+            }
         }
-        return (process.terminationStatus, spans)
+        return (process.terminationStatus, spans, metrics)
     }
 
     @Test func finalizeModeFlushesQueuedSpansOnSIGTERM() async throws {
-        let (status, spans) = try await runChild(mode: "finalize") { server in
+        let (status, spans, _) = try await runChild(mode: "finalize") { server in
             let invoker = LocalInvoker(server: server)
             for _ in 0..<3 {
                 let (code, _) = try await invoker.invoke(Array(#"{"rawPath":"/orders/7"}"#.utf8))
@@ -74,7 +79,7 @@ struct ShutdownTests {
     }
 
     @Test func asyncModeFlushesSpansOfAnUnfinishedInvocationOnSIGTERM() async throws {
-        let (status, spans) = try await runChild(mode: "async") { server in
+        let (status, spans, _) = try await runChild(mode: "async") { server in
             let invoker = LocalInvoker(server: server)
             let (code, _) = try await invoker.invoke(Array(#"{"rawPath":"/orders/1"}"#.utf8))
             #expect(code == 200)
@@ -92,7 +97,7 @@ struct ShutdownTests {
 
     @Test func onManagedInstancesSIGTERMExportsWhatTheBackgroundExporterHasNotSentYet() async throws {
         let invocations = 8
-        let (status, spans) = try await runChild(
+        let (status, spans, metrics) = try await runChild(
             mode: "async",
             environment: [
                 "AWS_LAMBDA_INITIALIZATION_TYPE": "lambda-managed-instances", "AWS_LAMBDA_MAX_CONCURRENCY": "4",
@@ -116,6 +121,36 @@ struct ShutdownTests {
         #expect(spans.count == invocations * 4)
         #expect(spans.filter { $0.name == "hello-lambda" }.count == invocations)
         #expect(Set(spans.map(\.spanID)).count == invocations * 4)
+        // The background exporter writes the metrics too; what it had not written goes at SIGTERM.
+        #expect(Self.sum(metrics, "hello.requests", "outcome=ok") == Double(invocations))
+    }
+
+    /// The sum of a metric's values over every EMF line, for the dimension `dimension`.
+    static func sum(_ metrics: EMFSummary, _ name: String, _ dimension: String) -> Double {
+        metrics.metrics.filter { $0.name == name && $0.dimensions.contains(dimension) }.flatMap(\.values).reduce(0, +)
+    }
+
+    @Test(arguments: ["sync", "async", "finalize"])
+    func metricsAndLogRecordsReachStdoutInEveryModeUpToSIGTERM(mode: String) async throws {
+        let (status, spans, metrics) = try await runChild(mode: mode) { server in
+            let invoker = LocalInvoker(server: server)
+            for path in ["/orders/1", "/orders/2", "/orders/error", "/orders/3"] {
+                _ = try await invoker.invoke(Array(#"{"rawPath":"\#(path)"}"#.utf8))
+            }
+        }
+        #expect(status == 0)
+        #expect(Self.sum(metrics, "hello.requests", "outcome=ok") == 3)
+        #expect(Self.sum(metrics, "hello.requests", "outcome=error") == 1)
+        let loads = metrics.metrics.filter { $0.name == "hello.load_order" }
+        #expect(loads.flatMap(\.values).count == 3)
+        #expect(loads.allSatisfy { $0.unit == "Milliseconds" && $0.dimensions == ["service=hello-lambda"] })
+        #expect(loads.flatMap(\.values).allSatisfy { $0 > 0 && $0 < 10_000 })
+        // Each log record is an event of the invocation span it was logged in.
+        let invocations = spans.filter { $0.name == "hello-lambda" }
+        #expect(invocations.count == 4)
+        let bodies = invocations.flatMap { $0.events.filter { $0.name == "log.record" } }.map { $0.attributes["event.body"] }
+        #expect(bodies.filter { $0 == .string("loaded order") }.count == 3)
+        #expect(bodies.filter { $0 == .string("answering 500 for 13-character path") }.count == 1)
     }
 
     @Test func aBrokenStdoutPipeDoesNotKillTheFunction() async throws {

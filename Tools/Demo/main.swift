@@ -1,13 +1,17 @@
 // otel-lite-demo: runs the example function on swift-aws-lambda-runtime against an in-process Lambda emulator,
 // invokes it over real HTTP with the bundled sample events, and shows what the telemetry looks like.
 //
-// stdout: the raw otlp-stdout lines, exactly as CloudWatch Logs would receive them.
-// stderr: each invocation and its response, then the decoded span waterfall.
+// stdout: the raw otlp-stdout and EMF metric lines, exactly as CloudWatch Logs would receive them.
+// stderr: each invocation and its response, then the decoded span waterfall (log records on their spans) and
+// the EMF metrics, summarised.
 
 import AWSLambdaRuntime
 import HelloLambdaHandler
 import LambdaOtelLite
+import Logging
+import OtelEMFMetrics
 import OtelHostTesting
+import OtelLogEvents
 import OtlpStdoutDecoding
 
 #if canImport(Glibc)
@@ -28,7 +32,7 @@ func printErr(_ text: String) {
 
 /// Writes each line to stdout and keeps a copy for the waterfall.
 final class TeeOutput: OtlpLineOutput {
-    let stdout = FileDescriptorLineOutput()
+    let stdout = FileDescriptorLineOutput.standardOutput
     let copy = BufferLineOutput()
 
     func writeLine(_ line: UnsafeRawBufferPointer) throws(ExportFailure) {
@@ -38,6 +42,9 @@ final class TeeOutput: OtlpLineOutput {
 }
 
 let tee = TeeOutput()
+// The function's log records at info and above become events of its spans; the records themselves go nowhere
+// here, so that stderr shows the summary only.
+LoggingSystem.bootstrap { label in SpanEventLogHandler(label: label, eventLevel: .info) }
 let server = try await LocalLambdaServer.start(port: 0, functionName: "hello-lambda")
 // The runtime reads its address from the process environment, as on Lambda.
 setenv("AWS_LAMBDA_RUNTIME_API", server.runtimeAPI, 1)
@@ -50,7 +57,7 @@ let demoExporter = ClosurePlugin { registry in
 }
 let telemetry = await LambdaTelemetry.bootstrap(
     configuration: OtelConfiguration(exporter: "demo"),
-    plugins: [demoExporter] + .defaults,
+    plugins: [demoExporter, EMFMetrics(output: tee)] + .defaults,
     environment: environment)
 printErr("otel-lite-demo: local Lambda at http://\(server.runtimeAPI)\(server.invocationEndpoint), mode \(telemetry.processingMode)")
 
@@ -79,7 +86,9 @@ await withTaskGroup(of: Void.self) { group in
 await server.shutdown()
 
 var entries: [WaterfallRenderer.Entry] = []
+var metrics = EMFSummary()
 for line in tee.copy.takeLines() {
+    if metrics.add(line: line) { continue }
     do {
         entries += try OtlpStdoutLine(decoding: line).request.allSpans
     } catch {
@@ -88,7 +97,8 @@ for line in tee.copy.takeLines() {
     }
 }
 printErr("\n\(entries.count) spans in \(Set(entries.map(\.span.traceID)).count) traces:\n")
-printErr(WaterfallRenderer(color: isatty(2) != 0, showAttributes: false).render(entries))
+printErr(WaterfallRenderer(color: isatty(2) != 0, showAttributes: false, showLogs: true).render(entries))
+printErr(metrics.render())
 exit(failures == 0 && !entries.isEmpty ? 0 : 1)
 
 extension String {

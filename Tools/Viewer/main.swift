@@ -11,13 +11,15 @@ import Glibc
 let usage = """
     usage: otel-lite-view [options] [file ...]
 
-    Reads otlp-stdout lines from the files (or standard input) and draws each trace as a waterfall.
+    Reads otlp-stdout lines from the files (or standard input) and draws each trace as a waterfall, then
+    summarises the CloudWatch EMF metric lines it found.
     Lines that are not otlp-stdout lines are skipped; lines wrapped by Lambda's JSON log format or prefixed
     by a CloudWatch Logs export are unwrapped.
 
     options:
       -a, --attributes      show span attributes
       -e, --events          show span events
+      -g, --logs            show log records (log.record events) under their spans
       -l, --links           show each span link (without it, a span with links shows their count)
       -t, --trace ID        only the trace with this id
       -s, --service NAME    only spans whose service.name is NAME
@@ -31,7 +33,7 @@ func printErr(_ text: String) {
     bytes.withUnsafeBytes { raw in _ = write(2, raw.baseAddress, raw.count) }
 }
 
-var showAttributes = false, showEvents = false, showLinks = false, json = false
+var showAttributes = false, showEvents = false, showLinks = false, showLogs = false, json = false
 var color = isatty(1) != 0
 var traceFilter: String?, serviceFilter: String?
 var files: [String] = []
@@ -40,6 +42,7 @@ while let argument = arguments.popFirst() {
     switch argument {
     case "-a", "--attributes": showAttributes = true
     case "-e", "--events": showEvents = true
+    case "-g", "--logs": showLogs = true
     case "-l", "--links": showLinks = true
     case "--json": json = true
     case "--color": color = true
@@ -94,11 +97,15 @@ func lines(of path: String, _ body: (Int, String) -> Void) -> Bool {
 }
 
 var entries: [WaterfallRenderer.Entry] = []
+var metrics = EMFSummary()
 var decodeErrors = 0
 var ok = true
 for path in files.isEmpty ? ["-"] : files {
     ok = lines(of: path) { number, line in
-        guard line.contains("__otel_otlp_stdout") else { return }
+        guard line.contains("__otel_otlp_stdout") else {
+            metrics.add(line: line)
+            return
+        }
         do {
             let decoded = try OtlpStdoutLine(decoding: line)
             entries += decoded.request.allSpans
@@ -123,8 +130,10 @@ if json {
     }
 } else {
     let renderer = WaterfallRenderer(
-        color: color, showAttributes: showAttributes, showEvents: showEvents, showLinks: showLinks)
+        color: color, showAttributes: showAttributes, showEvents: showEvents, showLinks: showLinks,
+        showLogs: showLogs)
     print(renderer.render(entries), terminator: "")
+    if metrics.lineCount > 0 { print("\n" + metrics.render(), terminator: "") }
     if entries.isEmpty { printErr("otel-lite-view: no spans found") }
 }
 exit(ok && decodeErrors == 0 ? 0 : 1)
