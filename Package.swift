@@ -31,6 +31,7 @@ let package = Package(
         .executable(name: "bare-lambda", targets: ["BareLambda"]),
         .executable(name: "otel-lite-soak", targets: ["Soak"]),
         .executable(name: "otlp-conformance-writer", targets: ["ConformanceWriter"]),
+        .executable(name: "otel-lite-emf-writer", targets: ["EMFConformanceWriter"]),
         .executable(name: "otel-lite-view", targets: ["Viewer"]),
         .executable(name: "otel-lite-fuzz", targets: ["Fuzz"]),
     ],
@@ -226,6 +227,14 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tools/Soak"
+        ),
+        .executableTarget(
+            name: "EMFConformanceWriter",
+            dependencies: [
+                "LambdaOtelLite", "OtelEMFMetrics", "OtelHostTesting",
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ],
+            path: "Tools/EMFConformanceWriter"
         ),
         .executableTarget(
             name: "ConformanceWriter",

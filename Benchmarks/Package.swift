@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/awslabs/swift-aws-lambda-runtime.git", from: "2.9.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.81.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
     ],
     targets: [
         // zlib on its own, for the floor: what any implementation pays to gzip the same bytes.
@@ -24,6 +25,9 @@ let package = Package(
                 .product(name: "AWSLambdaRuntime", package: "swift-aws-lambda-runtime"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "OtelEMFMetrics", package: "swift-lambda-otel-lite"),
+                .product(name: "OtelLogEvents", package: "swift-lambda-otel-lite"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
                 "CZlibFloor",
             ],
             path: "Benchmarks/LambdaOtelLiteBenchmarks",

@@ -13,7 +13,9 @@ For each processing mode one function process serves, in order:
 Then the function gets SIGTERM. Every invocation must be answered, the process must still be alive before the
 SIGTERM and exit 0 after it, every exported line must decode with the independent decoder (json, base64, gzip,
 opentelemetry-proto; see conformance.py), and every answered invocation must have exactly one invocation span
-(`faas.invocation_id`), no span exported twice.
+(`faas.invocation_id`), no span exported twice. Every EMF metric line must pass the EMF schema and rules
+(emf_conformance.py), and the function's `hello.requests` counts over them must equal the answers it made
+(fewer only when the function reported dropped EMF lines during the stall).
 
 The function uses the Runtime API the way it is given on AWS: AWS_LAMBDA_RUNTIME_API=host:port. cargo-lambda
 serves it under a `/.rt` prefix and accepts a response with 200 where the Runtime API answers 202 Accepted, so a
@@ -43,6 +45,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import conformance  # noqa: E402  (the independent decoder)
+import emf_conformance  # noqa: E402  (the EMF schema and rules)
 
 ROOT = Path(__file__).resolve().parent.parent
 FILLER = b"#" * 255 + b"\n"
@@ -65,6 +68,7 @@ class Front:
         self.delivered = {}  # request id -> event bytes
         self.order = []
         self.answered = {}  # request id -> "response" | "error"
+        self.responses = {}  # request id -> response body
         front = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -119,6 +123,8 @@ class Front:
                         request_id = path.split("/")[-2]
                         with front.lock:
                             front.answered[request_id] = kind
+                            if kind == "response":
+                                front.responses[request_id] = body
                         if status == 200:
                             status = 202
                 self.send_response(status)
@@ -398,7 +404,20 @@ def run_mode(args, mode, workdir):
     lines = run.reader.snapshot()
     span_keys = {}
     invocation_spans = {}
+    emf_lines = 0
+    requests = {}  # outcome -> sum of hello.requests over the EMF lines
     for number, line in enumerate(lines, 1):
+        if line.startswith(b'{"_aws"'):
+            try:
+                doc = emf_conformance.check_document(line.decode("utf-8"))
+            except (ValueError, emf_conformance.Refused) as error:
+                problems.append(f"stdout line {number} is not a valid EMF document: {error} ({line[:80]!r})")
+                continue
+            emf_lines += 1
+            if "hello.requests" in doc:
+                values = doc["hello.requests"] if isinstance(doc["hello.requests"], list) else [doc["hello.requests"]]
+                requests[doc.get("outcome")] = requests.get(doc.get("outcome"), 0) + sum(values)
+            continue
         try:
             envelope = json.loads(line)
             conformance.check(isinstance(envelope, dict) and envelope.get("__otel_otlp_stdout"), "not an otlp line")
@@ -434,6 +453,15 @@ def run_mode(args, mode, workdir):
         problems.append(f"{len(twice)} invocation spans exported more than once")
     json_spans = sum(1 for rid in json_answered if invocation_spans.get(rid, 0) == 1)
     other_spans = sum(1 for rid in other_answered if invocation_spans.get(rid, 0) == 1)
+    # The handler counts each answer it makes: the EMF lines must hold every count exactly once.
+    responses = [run.front.responses.get(rid, b"") for rid in delivered if run.front.answered.get(rid) == "response"]
+    want_ok = sum(1 for body in responses if b"orderId" in body)
+    want_error = sum(1 for body in responses if b"something went wrong" in body)
+    emf_dropped = "EMF metrics:" in Path(run.stderr_path).read_text(errors="replace")
+    for outcome, want in (("ok", want_ok), ("error", want_error)):
+        got = requests.get(outcome, 0)
+        if got > want or (got < want and not emf_dropped):
+            problems.append(f"EMF hello.requests outcome={outcome}: {got:g}, want {want}")
     summary = {
         "mode": mode,
         "sent": len(run.sent),
@@ -443,6 +471,9 @@ def run_mode(args, mode, workdir):
         "non-json invocations answered": len(other_answered),
         "non-json invocation spans": other_spans,
         "lines": len(lines),
+        "emf lines": emf_lines,
+        "emf requests ok": f"{requests.get('ok', 0):g} of {want_ok}",
+        "emf requests error": f"{requests.get('error', 0):g} of {want_error}",
         "spans": len(span_keys),
         "stalled invocation answered in": f"{stalled_seconds:.2f} s",
         "alive before SIGTERM": alive_at_end,

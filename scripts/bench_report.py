@@ -160,6 +160,19 @@ def main():
     row("bootstrap: `LambdaTelemetry.make`, default plugins", us(wall(init)), fmt_allocs(init), "", "",
         us(py["init"]["init_telemetry_ms"] * 1e3), faster(py["init"]["init_telemetry_ms"] * 1e3, wall(init)),
         "≤ 0.5 ms", verdict(wall(init) <= 500))
+    # Metrics and logs: the cost of one update and one record, each beside the same call on a no-op backend.
+    for figure, name, floor_name in (
+        ("metrics: `Counter.increment`, EMF backend", "metrics: Counter.increment, EMF backend",
+         "floor: Counter.increment, no-op metrics backend"),
+        ("metrics: `Timer.recordNanoseconds`, EMF backend", "metrics: Timer.recordNanoseconds, EMF backend",
+         "floor: Timer.recordNanoseconds, no-op metrics backend"),
+        ("metrics: EMF flush of 10 updated counters, one line", "metrics: EMF flush of 10 updated counters",
+         "floor: the same flush with no metrics plugin"),
+        ("logs: `logger.info` in a span → `log.record` event", "logs: logger.info with metadata in a span, span-event",
+         "floor: logger.info with metadata in a span, no-op"),
+    ):
+        value, floor = find(swift, name), find(swift, floor_name)
+        row(figure, us(wall(value)), fmt_allocs(value), us(wall(floor)) + " (no-op)", "+" + us(wall(value) - wall(floor)))
     cold = extra.get("coldstart.json")
     if cold:
         traced, floor = cold["hello-lambda"]["median_ms"], cold["bare-lambda"]["median_ms"]

@@ -2,12 +2,15 @@
 // attributes, the same batch shapes (1, 100, 1000 spans), gzip level 6, the API Gateway v2 sample event.
 
 import Benchmark
+import CoreMetrics
 import CZlibFloor
 import AWSLambdaRuntime
 import LambdaOtelLite
 import Logging
 import NIOCore
+import OtelEMFMetrics
 import OtelHostTesting
+import OtelLogEvents
 
 #if canImport(Glibc)
 import Glibc
@@ -282,6 +285,73 @@ let benchmarks: @Sendable () -> Void = {
     Benchmark("init: LambdaTelemetry.make with the default plugins", configuration: .init(scalingFactor: .kilo)) { benchmark in
         for _ in benchmark.scaledIterations {
             blackHole(await LambdaTelemetry.make(plugins: .defaults, environment: OtelEnvironment(defaultQueueEnvironment)))
+        }
+    }
+
+    // (e) metrics and logs. One update of a swift-metrics counter and timer with the EMF backend, against the same
+    // call on swift-metrics' no-op backend; what was recorded is written to /dev/null between samples (a series
+    // keeps 1,000 values between flushes). One swift-log record inside a span with the span-event handler,
+    // against the same record through swift-log's no-op handler.
+    let emf = EMFMetrics(output: FileDescriptorLineOutput(descriptor: devNullFD))
+    /// Telemetry whose flushes write the EMF lines (its spans go nowhere).
+    @Sendable func emfTelemetry(_ plugins: [any OtelPlugin]) async -> LambdaTelemetry {
+        await LambdaTelemetry.make(
+            configuration: OtelConfiguration(spanProcessors: [LambdaSpanProcessor(exporter: DiscardingExporter(), environment: OtelEnvironment())]),
+            plugins: plugins, environment: OtelEnvironment(lambdaEnvironment))
+    }
+    let emfCounter = Counter(label: "bench.requests", dimensions: [("outcome", "ok")], factory: emf.factory)
+    let noopCounter = Counter(label: "bench.requests", dimensions: [("outcome", "ok")], factory: NOOPMetricsHandler.instance)
+    let emfTimer = CoreMetrics.Timer(label: "bench.load", factory: emf.factory)
+    let noopTimer = CoreMetrics.Timer(label: "bench.load", factory: NOOPMetricsHandler.instance)
+    Benchmark("metrics: Counter.increment, EMF backend", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let telemetry = await emfTelemetry([emf])
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { emfCounter.increment() }
+        benchmark.stopMeasurement()
+        await telemetry.tracer.flush()
+    }
+    Benchmark("floor: Counter.increment, no-op metrics backend", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in benchmark.scaledIterations { noopCounter.increment() }
+    }
+    Benchmark("metrics: Timer.recordNanoseconds, EMF backend", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        let telemetry = await emfTelemetry([emf])
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { emfTimer.recordNanoseconds(1_234_567) }
+        benchmark.stopMeasurement()
+        await telemetry.tracer.flush()
+    }
+    Benchmark("floor: Timer.recordNanoseconds, no-op metrics backend", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        for _ in benchmark.scaledIterations { noopTimer.recordNanoseconds(1_234_567) }
+    }
+    // The flush of an invocation that updated 10 counters: drain, encode the EMF line, write it.
+    let tenCounters = (0..<10).map { Counter(label: "bench.counter.\($0)", factory: emf.factory) }
+    Benchmark("metrics: EMF flush of 10 updated counters (one line to /dev/null)") { benchmark in
+        let telemetry = await emfTelemetry([emf])
+        for _ in benchmark.scaledIterations {
+            benchmark.stopMeasurement()
+            for counter in tenCounters { counter.increment() }
+            benchmark.startMeasurement()
+            await telemetry.tracer.flush()
+        }
+    }
+    Benchmark("floor: the same flush with no metrics plugin") { benchmark in
+        let telemetry = await emfTelemetry([])
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations { await telemetry.tracer.flush() }
+    }
+    let logTracer = OtelTracer(
+        processor: LambdaSpanProcessor(exporter: DiscardingExporter(), environment: OtelEnvironment()),
+        limits: SpanLimits(eventCountLimit: 1_000_000))
+    let eventLogger = Logger(label: "bench") { SpanEventLogHandler(label: $0) }
+    let noopLogger = Logger(label: "bench") { _ in SwiftLogNoOpLogHandler() }
+    Benchmark("logs: logger.info with metadata in a span, span-event handler", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        logTracer.withSpan("logged") { _ in
+            for _ in benchmark.scaledIterations { eventLogger.info("loaded order", metadata: ["order.id": "42"]) }
+        }
+    }
+    Benchmark("floor: logger.info with metadata in a span, no-op handler", configuration: .init(scalingFactor: .kilo)) { benchmark in
+        logTracer.withSpan("logged") { _ in
+            for _ in benchmark.scaledIterations { noopLogger.info("loaded order", metadata: ["order.id": "42"]) }
         }
     }
 
