@@ -169,6 +169,37 @@ struct EMFMetricsTests {
     }
 }
 
+struct EMFEdgeCaseTests {
+    @Test func aMetricMadeAgainAfterADestroyKeepsReporting() async throws {
+        let output = BufferLineOutput()
+        let plugin = EMFMetrics(output: output)
+        Counter(label: "revived", factory: plugin.factory).destroy()
+        // Made again before the flush that forgets destroyed series, and kept across flushes.
+        let kept = Counter(label: "revived", factory: plugin.factory)
+        let first = try await emfLines(plugin, output) { _ in kept.increment(by: 2) }
+        #expect(first.flatMap { EMFRules.values("revived", in: $0) } == [2])
+        let second = try await emfLines(plugin, output) { _ in kept.increment(by: 3) }
+        #expect(second.flatMap { EMFRules.values("revived", in: $0) } == [3])
+    }
+
+    @Test func anOverflowedSumAndAUnitClashAreLeftOutAndTheLineStaysValid() async throws {
+        let output = BufferLineOutput()
+        let plugin = EMFMetrics(output: output)
+        let lines = try await emfLines(plugin, output) { factory in
+            let huge = FloatingPointCounter(label: "huge", factory: factory)
+            huge.increment(by: 1e308)
+            huge.increment(by: 1e308)
+            Counter(label: "shared", factory: factory).increment()
+            CoreMetrics.Timer(label: "shared", factory: factory).recordNanoseconds(1_000_000)
+            Counter(label: "fine", factory: factory).increment()
+        }
+        let names = lines.flatMap { EMFRules.directive($0)?.metrics ?? [] }
+        #expect(!names.contains("huge"))
+        #expect(names.filter { $0 == "shared" }.count == 1)
+        #expect(names.contains("fine"))
+    }
+}
+
 struct EMFRulesTests {
     /// The checker the tests rely on refuses what the specification refuses.
     @Test(arguments: [

@@ -68,6 +68,23 @@ struct SpanEventLogHandlerTests {
         #expect(span.events.last?.attributes["event.body"] == .string("step 9"))
     }
 
+    @Test func theLevelSetOnTheLoggerReadsBackAndNarrowsEventsAndWhatIsPassedOn() async throws {
+        let memory = InMemoryLogHandler()
+        var logger = Logger(label: "narrow") { label in SpanEventLogHandler(label: label, wrapping: memory) }
+        #expect(logger.logLevel == .info)
+        logger.logLevel = .error
+        #expect(logger.logLevel == .error)
+        let record = try await invokeOnce("{}", plugins: []) { _ in
+            withSpan("narrow") { _ in
+                logger.info("not now")
+                logger.error("this one")
+            }
+        }
+        let events = try #require(record.span(named: "narrow")?.events)
+        #expect(events.map { $0.attributes["event.body"] } == [.string("this one")])
+        #expect(memory.entries.map(\.message.description) == ["this one"])
+    }
+
     @Test func levelsMapOntoOpenTelemetrySeverities() async throws {
         let logger = Logger(label: "levels") { label in SpanEventLogHandler(label: label, eventLevel: .trace) }
         let record = try await invokeOnce("{}", plugins: []) { _ in

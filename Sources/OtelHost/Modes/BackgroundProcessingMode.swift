@@ -64,7 +64,8 @@ struct BackgroundExporter: InvocationCompletion {
                 return
             }
             let pending = tracer.processor.pendingSpanCount ?? 1
-            guard pending > 0 else { continue }
+            // Signals beside the spans (metrics) are written on the interval too, when no span waits.
+            guard pending > 0 || tracer.participantsHavePendingData else { continue }
             if pending >= threshold || clock.now - lastExport >= interval {
                 await tracer.flush()
                 lastExport = clock.now

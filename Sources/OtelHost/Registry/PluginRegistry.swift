@@ -52,7 +52,7 @@ public struct PluginRegistry: Sendable {
     /// Resource detectors, applied in order; later ones win on a key collision.
     package private(set) var resourceDetectors: [any ResourceDetector] = []
     /// Signals written beside the spans (metrics), in registration order.
-    public private(set) var flushParticipants: [any FlushParticipant] = []
+    package private(set) var flushParticipants: [any FlushParticipant] = []
     /// Process-wide installations (a metrics or logging backend) that only a global bootstrap performs.
     private(set) var processWideSetups: [@Sendable () -> Void] = []
 

@@ -187,7 +187,7 @@ public final class OtelSpan: Tracing.Span, Sendable {
             if state.events.count < limit {
                 state.events.append(event)
             } else {
-                state.droppedEvents &+= 1
+                if state.droppedEvents < UInt32.max { state.droppedEvents += 1 }
             }
         }
     }
@@ -296,7 +296,8 @@ public final class OtelSpan: Tracing.Span, Sendable {
                     name: event.name, timeUnixNano: event.nanosecondsSinceEpoch,
                     attributes: eventAttributes, droppedAttributesCount: dropped))
             }
-            finished.droppedEventsCount = UInt32(clamping: events.count - finished.events.count) &+ droppedEvents
+            let (total, overflow) = UInt32(clamping: events.count - finished.events.count).addingReportingOverflow(droppedEvents)
+            finished.droppedEventsCount = overflow ? UInt32.max : total
         }
         if !links.isEmpty || droppedLinks > 0 {
             for var link in links.prefix(limits.linkCountLimit) {

@@ -15,6 +15,17 @@ struct EMFEncoder: Sendable {
     static let maxDimensionNameLength = 250
     /// A dimension value's longest length.
     static let maxDimensionValueLength = 1024
+    /// The largest magnitude CloudWatch accepts (2^360).
+    static let maxMagnitude = 0x1p360
+
+    /// `text` cut to `limit` Unicode scalars, the unit the format's lengths count.
+    static func cut(_ text: String, _ limit: Int) -> String {
+        let scalars = text.unicodeScalars
+        guard scalars.count > limit else { return text }
+        var out = String.UnicodeScalarView()
+        out.append(contentsOf: scalars.prefix(limit))
+        return String(out)
+    }
 
     /// The CloudWatch namespace.
     var namespace: String
@@ -38,6 +49,7 @@ struct EMFEncoder: Sendable {
         var groups: [[(String, String)]] = []
         var groupIndex: [[String]: Int] = [:]
         var entries: [[Entry]] = []
+        var units: [[String: String]] = []
         for metric in metrics {
             let dimensions = merged(metric.dimensions)
             let key = dimensions.flatMap { [$0.0, $0.1] }
@@ -49,19 +61,35 @@ struct EMFEncoder: Sendable {
                 groupIndex[key] = index
                 groups.append(dimensions)
                 entries.append([])
+                units.append([:])
             }
-            let name = String(metric.name.prefix(Self.maxNameLength))
+            let name = Self.cut(metric.name, Self.maxNameLength)
             guard !name.isEmpty else { continue }
             if dimensions.contains(where: { $0.0 == name }) || name == "_aws" {
                 Diagnostics.warnOnce(
-                    "emf-name-clash:\(name)",
+                    "emf-name-clash",
                     "metric \(name.truncatedForLog()) has the name of one of its dimensions; it is not written")
                 continue
             }
-            var start = metric.values.startIndex
-            while start < metric.values.endIndex {
-                let end = min(start + Self.maxValuesPerMetric, metric.values.endIndex)
-                entries[index].append(Entry(name: name, unit: metric.unit, values: metric.values[start..<end]))
+            // One name, one unit per dimension set: a timer and a counter with the same label would clash.
+            if let unit = units[index][name], unit != metric.unit {
+                Diagnostics.warnOnce(
+                    "emf-unit-clash",
+                    "metrics \(name.truncatedForLog()) of two kinds (\(unit), \(metric.unit)) share a name and "
+                        + "dimensions; the \(metric.unit) one is not written")
+                continue
+            }
+            units[index][name] = metric.unit
+            // CloudWatch takes finite values within ±2^360; a sum that overflowed is not one.
+            let values = metric.values.filter { $0.isFinite && abs($0) <= Self.maxMagnitude }
+            if values.count < metric.values.count {
+                Diagnostics.warnOnce(
+                    "emf-out-of-range", "metric \(name.truncatedForLog()) has values CloudWatch cannot take; they are dropped")
+            }
+            var start = values.startIndex
+            while start < values.endIndex {
+                let end = min(start + Self.maxValuesPerMetric, values.endIndex)
+                entries[index].append(Entry(name: name, unit: metric.unit, values: values[start..<end]))
                 start = end
             }
         }
@@ -80,8 +108,8 @@ struct EMFEncoder: Sendable {
         var result: [(String, String)] = []
         result.reserveCapacity(defaultDimensions.count + own.count)
         for (name, value) in defaultDimensions + own {
-            let name = String(name.prefix(Self.maxDimensionNameLength))
-            let value = String(value.prefix(Self.maxDimensionValueLength))
+            let name = Self.cut(name, Self.maxDimensionNameLength)
+            let value = Self.cut(value, Self.maxDimensionValueLength)
             guard !name.isEmpty, !value.isEmpty, name != "_aws" else { continue }
             if let existing = result.firstIndex(where: { $0.0 == name }) {
                 result[existing].1 = value
@@ -166,7 +194,14 @@ struct EMFEncoder: Sendable {
             }
         }
         line.append(contentsOf: "}\n".utf8)
-        if line.count > maxLineBytes && entries.count > 1 {
+        if line.count > maxLineBytes {
+            guard entries.count > 1 else {
+                Diagnostics.warnOnce(
+                    "emf-line-size",
+                    "an EMF line for metric \(entries.first?.name.truncatedForLog() ?? "?") would be \(line.count) bytes, "
+                        + "over \(maxLineBytes) (its dimensions are too long); it is not written")
+                return
+            }
             let half = entries.count / 2
             encode(Array(entries[..<half]), dimensions: dimensions, timestampMs: timestampMs, into: &out)
             encode(Array(entries[half...]), dimensions: dimensions, timestampMs: timestampMs, into: &out)

@@ -66,8 +66,11 @@ public final class EMFMetrics: OtelPlugin {
     ///   - builtinMetrics: Whether to write the telemetry's own metrics; `OTEL_LITE_METRICS_BUILTIN` wins.
     ///   - highResolution: One-second storage resolution; `OTEL_LITE_METRICS_HIGH_RESOLUTION` wins.
     ///   - bootstrapsMetricsSystem: Whether a global telemetry bootstrap makes ``factory`` the `MetricsSystem`
-    ///     factory. When the process bootstrapped `MetricsSystem` already, one warning says so and only metrics
-    ///     made with `factory:` ``factory`` (and the built-ins) are written.
+    ///     factory. When the process bootstrapped `MetricsSystem` with another backend already, one warning says
+    ///     so and only metrics made with `factory:` ``factory`` (and the built-ins) are written. swift-metrics
+    ///     allows one bootstrap per process and cannot tell whether its no-op backend was bootstrapped on purpose:
+    ///     if your code calls `MetricsSystem.bootstrap` itself (a multiplexing backend, or the no-op one to turn
+    ///     metrics off), pass `false` and use ``factory`` there.
     ///   - output: Where the lines go; standard output, shared with the otlp-stdout exporter, by default.
     public init(
         namespace: String? = nil,
@@ -138,10 +141,12 @@ public final class EMFMetrics: OtelPlugin {
     }
 
     private func builtinMetrics() -> [DrainedMetric] {
-        let now = statistics.snapshot()
-        let before = lastStatistics.withLockedValue { last in
+        let statistics = self.statistics
+        // Read and replaced under one lock: two flushes at once never count the same spans twice.
+        let (before, now) = lastStatistics.withLockedValue { last in
+            let now = statistics.snapshot()
             defer { last = now }
-            return last
+            return (last, now)
         }
         guard now != before else { return [] }
         var metrics: [DrainedMetric] = []

@@ -188,7 +188,7 @@ final class ValuesSeries: RecorderHandler, TimerHandler, MetricSeries {
         }
         if firstDrop {
             Diagnostics.warnOnce(
-                "emf-values:\(label)",
+                "emf-values",
                 "metric \(label.truncatedForLog()) recorded more than \(Self.maxValues) values between two flushes; "
                     + "later values are dropped until the next flush")
         }
@@ -236,8 +236,9 @@ final class ValuesSeries: RecorderHandler, TimerHandler, MetricSeries {
 /// The series a factory made, found again by kind, label and dimensions: `Counter(label:)` made on every
 /// invocation updates one series instead of growing a list.
 final class SeriesStore: Sendable {
-    /// The most series one store holds; metrics made beyond it are not written.
-    static let maxSeries = 10_000
+    /// The most series one store holds; metrics made beyond it are not written. With at most
+    /// ``ValuesSeries/maxValues`` values each, what the store holds between two flushes stays under 8 MB.
+    static let maxSeries = 1_000
 
     private struct State {
         var byKey: [SeriesKey: any MetricSeries] = [:]
@@ -249,7 +250,11 @@ final class SeriesStore: Sendable {
     /// The series for `key`, made with `make` the first time; `nil` when the store is full.
     func series<S: MetricSeries>(_ key: SeriesKey, make: () -> S) -> S? {
         let (found, full): (S?, Bool) = state.withLock { state in
-            if let existing = state.byKey[key] as? S { return (existing, false) }
+            if let existing = state.byKey[key] as? S {
+                // Made again after a destroy: it stays.
+                state.retired.remove(ObjectIdentifier(existing))
+                return (existing, false)
+            }
             guard state.order.count < Self.maxSeries else { return (nil, true) }
             let made = make()
             state.byKey[key] = made

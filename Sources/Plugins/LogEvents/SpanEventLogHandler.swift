@@ -38,16 +38,18 @@ public struct SpanEventLogHandler: LogHandler {
         self.label = label
         self.eventLevel = eventLevel
         self.wrapped = handler
-        self.ownLevel = handler?.logLevel ?? eventLevel
+        self.ownLevel = min(handler?.logLevel ?? eventLevel, eventLevel)
     }
 
-    /// The level the wrapped handler logs at; records below it are still recorded as events when they reach
-    /// ``eventLevel``. Reading it gives the lower of the two, so `Logger` hands this handler every record either
-    /// side wants.
+    /// The lowest level `Logger` hands this handler: at first the lower of the wrapped handler's level and
+    /// ``eventLevel``, so a record either side wants arrives. Setting it sets the wrapped handler's level too,
+    /// and it reads back as set: records below it are neither passed on nor recorded (events need both
+    /// ``eventLevel`` and this level).
     public var logLevel: Logger.Level {
-        get { min(wrapped?.logLevel ?? ownLevel, eventLevel) }
+        get { ownLevel }
         set {
-            if wrapped != nil { wrapped?.logLevel = newValue } else { ownLevel = newValue }
+            ownLevel = newValue
+            wrapped?.logLevel = newValue
         }
     }
 
@@ -76,7 +78,7 @@ public struct SpanEventLogHandler: LogHandler {
     /// Records the event on the current span when it reaches ``eventLevel``, and passes it on when it reaches the
     /// wrapped handler's level.
     public func log(event: LogEvent) {
-        if event.level >= eventLevel, let span = OtelSpan.current, span.isRecording {
+        if event.level >= eventLevel, event.level >= ownLevel, let span = OtelSpan.current, span.isRecording {
             span.addEvent(SpanEvent(name: "log.record", attributes: attributes(of: event)))
         }
         if let wrapped, event.level >= wrapped.logLevel {
