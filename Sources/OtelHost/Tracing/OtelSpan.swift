@@ -288,16 +288,16 @@ public final class OtelSpan: Tracing.Span, Sendable {
         )
         finished.isInvocationSpan = isInvocationSpan
         if !events.isEmpty || droppedEvents > 0 {
-            finished.events.reserveCapacity(min(events.count, limits.eventCountLimit))
-            for event in events.prefix(limits.eventCountLimit) {
+            // `addEvent` keeps at most the limit and counts the rest.
+            finished.events.reserveCapacity(events.count)
+            for event in events {
                 var eventAttributes = event.attributes
                 let dropped = limits.apply(to: &eventAttributes, countLimit: limits.eventAttributeCountLimit)
                 finished.events.append(FinishedEvent(
                     name: event.name, timeUnixNano: event.nanosecondsSinceEpoch,
                     attributes: eventAttributes, droppedAttributesCount: dropped))
             }
-            let (total, overflow) = UInt32(clamping: events.count - finished.events.count).addingReportingOverflow(droppedEvents)
-            finished.droppedEventsCount = overflow ? UInt32.max : total
+            finished.droppedEventsCount = droppedEvents
         }
         if !links.isEmpty || droppedLinks > 0 {
             for var link in links.prefix(limits.linkCountLimit) {

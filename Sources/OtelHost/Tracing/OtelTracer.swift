@@ -158,10 +158,15 @@ public struct OtelTracer: Tracer {
 
     /// Lets every flush participant write what it holds, by the same deadline as a flush before `invocation`.
     func flushParticipants(before invocation: InvocationContext) async {
-        guard !pipeline.participants.isEmpty else { return }
         let budget = Self.exportBudget(invocation.remainingTime)
         guard budget > .zero else { return }
-        await ExportDeadline.$current.withValue(ContinuousClock.now + budget) { await flushParticipants() }
+        await flushParticipants(by: .now + budget)
+    }
+
+    /// Lets every flush participant write what it holds, by `deadline`.
+    private func flushParticipants(by deadline: ContinuousClock.Instant) async {
+        guard !pipeline.participants.isEmpty else { return }
+        await ExportDeadline.$current.withValue(deadline) { await flushParticipants() }
     }
 
     /// The part of the time left before an invocation's deadline that an export may take: all but a tenth of it,
@@ -202,9 +207,7 @@ public struct OtelTracer: Tracer {
         } catch {
             Diagnostics.warn("span export failed: \(error)")
         }
-        if !pipeline.participants.isEmpty {
-            await ExportDeadline.$current.withValue(start + budget) { await flushParticipants() }
-        }
+        await flushParticipants(by: start + budget)
         Diagnostics.debug(
             "flushed \(pending.map(String.init) ?? "the queued") spans for \(invocation.requestID) in "
                 + "\(ContinuousClock.now - start)")

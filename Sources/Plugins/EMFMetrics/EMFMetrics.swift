@@ -2,7 +2,6 @@ import CoreMetrics
 public import OtelHost
 @_exported public import OtelPluginSupport
 import NIOConcurrencyHelpers
-import Synchronization
 import Tracing
 
 /// Metrics with no network: a swift-metrics backend whose values leave as CloudWatch Embedded Metric Format (EMF)
@@ -35,10 +34,6 @@ public final class EMFMetrics: OtelPlugin {
     private let code: Settings
     private let output: any OtlpLineOutput
     private let bootstrapsMetricsSystem: Bool
-    private let resolved = NIOLockedValueBox<EMFEncoder?>(nil)
-    private let lastStatistics = NIOLockedValueBox(TelemetryStatistics.Snapshot())
-    private let builtin = Atomic<Bool>(false)
-    private let statistics: TelemetryStatistics
 
     /// The namespace variable.
     public static let namespaceVariable = "OTEL_LITE_METRICS_NAMESPACE"
@@ -85,7 +80,6 @@ public final class EMFMetrics: OtelPlugin {
             highResolution: highResolution)
         self.output = output ?? FileDescriptorLineOutput.standardOutput
         self.bootstrapsMetricsSystem = bootstrapsMetricsSystem
-        statistics = .process
     }
 
     /// Resolves the settings from the registry's environment, and registers the writer and the `MetricsSystem`
@@ -99,13 +93,10 @@ public final class EMFMetrics: OtelPlugin {
             ?? "unknown_service"
         let dimensions = code.defaultDimensions ?? [("service", service)]
         let high = environment.resolveBool(Self.highResolutionVariable, code: code.highResolution, default: false)
-        builtin.store(
-            environment.resolveBool(Self.builtinVariable, code: code.builtinMetrics, default: false), ordering: .relaxed)
-        resolved.withLockedValue {
-            $0 = EMFEncoder(namespace: namespace, defaultDimensions: dimensions, storageResolution: high ? 1 : 60)
-        }
-        lastStatistics.withLockedValue { $0 = statistics.snapshot() }
-        registry.registerFlushParticipant(EMFWriter(plugin: self))
+        registry.registerFlushParticipant(EMFWriter(
+            store: factory.store, output: output,
+            encoder: EMFEncoder(namespace: namespace, defaultDimensions: dimensions, storageResolution: high ? 1 : 60),
+            builtin: environment.resolveBool(Self.builtinVariable, code: code.builtinMetrics, default: false)))
         if bootstrapsMetricsSystem {
             let factory = self.factory
             registry.registerProcessWideSetup {
@@ -120,23 +111,40 @@ public final class EMFMetrics: OtelPlugin {
         }
     }
 
-    /// Whether the built-in metrics are written.
-    public var writesBuiltinMetrics: Bool { builtin.load(ordering: .relaxed) }
+}
+
+/// Writes the plugin's series at each flush: the settings resolved when the plugin registered, and the process's
+/// counters as they were at the last flush (for the built-in metrics).
+final class EMFWriter: FlushParticipant {
+    let store: SeriesStore
+    let output: any OtlpLineOutput
+    let encoder: EMFEncoder
+    let builtin: Bool
+    private let statistics = TelemetryStatistics.process
+    private let lastStatistics: NIOLockedValueBox<TelemetryStatistics.Snapshot>
+
+    init(store: SeriesStore, output: any OtlpLineOutput, encoder: EMFEncoder, builtin: Bool) {
+        self.store = store
+        self.output = output
+        self.encoder = encoder
+        self.builtin = builtin
+        lastStatistics = NIOLockedValueBox(TelemetryStatistics.process.snapshot())
+    }
 
     var hasPendingData: Bool {
-        if factory.store.hasUpdates { return true }
-        guard writesBuiltinMetrics else { return false }
+        if store.hasUpdates { return true }
+        guard builtin else { return false }
         let last = lastStatistics.withLockedValue { $0 }
         return statistics.snapshot() != last
     }
 
+    func flush() async { write() }
+
     /// The lines for what was recorded since the last call, stamped `timestampMs`.
     func takeLines(timestampMs: Int64) -> [[UInt8]] {
-        var metrics = factory.store.drain()
-        if writesBuiltinMetrics { metrics += builtinMetrics() }
+        var metrics = store.drain()
+        if builtin { metrics += builtinMetrics() }
         guard !metrics.isEmpty else { return [] }
-        let encoder = resolved.withLockedValue { $0 }
-            ?? EMFEncoder(namespace: Self.defaultNamespace, defaultDimensions: [], storageResolution: 60)
         return encoder.lines(metrics, timestampMs: timestampMs)
     }
 
@@ -165,7 +173,7 @@ public final class EMFMetrics: OtelPlugin {
 
     /// Writes what was recorded since the last flush; a line the output does not take by the flush's deadline
     /// (200 ms when it has none) is dropped, with one warning per episode.
-    func write() {
+    private func write() {
         let lines = takeLines(timestampMs: DefaultTracerClock.now.nanosecondsSinceEpoch.millisecondsSinceEpoch)
         guard !lines.isEmpty else { return }
         let deadline = ExportDeadline.current ?? .now + .milliseconds(FileDescriptorLineOutput.defaultWriteTimeoutMs)
@@ -192,15 +200,6 @@ public final class EMFMetrics: OtelPlugin {
             Diagnostics.resetOnce("emf-write")
         }
     }
-}
-
-/// The plugin's flush participant.
-struct EMFWriter: FlushParticipant {
-    let plugin: EMFMetrics
-
-    var hasPendingData: Bool { plugin.hasPendingData }
-
-    func flush() async { plugin.write() }
 }
 
 extension UInt64 {
