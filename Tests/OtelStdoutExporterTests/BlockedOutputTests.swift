@@ -93,6 +93,32 @@ func lines(_ bytes: [UInt8]) -> [String] {
         }
     }
 
+    @Test func aFlushThroughAFullPipeReturnsByItsDeadlineWithoutATimer() async throws {
+        let pipe = StalledPipe()
+        pipe.fill()
+        // The exporter's own timeout is a minute: only the flush's deadline (a tenth of the 1 s left) ends the wait.
+        let e = stdoutExporter(pipe.writeEnd, timeoutMs: 60_000)
+        let processor = LambdaSpanProcessor(exporter: e, environment: OtelEnvironment())
+        #expect(processor.honoursExportDeadline, "the flush calls the exporter directly")
+        let tracer = OtelTracer(processor: processor)
+        tracer.startSpan("stuck", context: .topLevel).end()
+        let start = ContinuousClock.now
+        await tracer.flush(before: .fake(remainingTime: .seconds(1)))
+        // Generous: far above the 100 ms budget, far below the exporter's minute.
+        #expect(start.duration(to: .now) < .seconds(20))
+        #expect(e.droppedSpanCount == 1)
+    }
+
+    @Test func anOutputOfUnknownBehaviourIsBoundedByATimer() {
+        struct Opaque: OtlpLineOutput {
+            func writeLine(_ line: UnsafeRawBufferPointer) throws(ExportFailure) {}
+        }
+        let e = OtlpStdoutSpanExporter(output: Opaque(), environment: OtelEnvironment())
+        #expect(!e.honoursExportDeadline)
+        #expect(!LambdaSpanProcessor(exporter: e, environment: OtelEnvironment()).honoursExportDeadline)
+        #expect(stdoutExporter(1).honoursExportDeadline)
+    }
+
     @Test func aFlushDeadlineLetsTheExportWaitPastItsOwnTimeoutForAReaderThatCatchesUp() async throws {
         let pipe = StalledPipe()
         pipe.fill()

@@ -158,6 +158,9 @@ public final class LambdaSpanProcessor: SpanProcessor {
         try await exporter.export(batch)
     }
 
+    /// Whether its exporter honours the deadline: a flush drains the buffer and makes one export.
+    public var honoursExportDeadline: Bool { exporter.honoursExportDeadline }
+
     private func drainAndReport() -> [FinishedSpan] {
         let (batch, dropped, total) = ring.withLockedValue { ring in
             let (spans, dropped) = ring.drain()

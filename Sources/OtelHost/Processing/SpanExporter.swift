@@ -15,6 +15,11 @@ public protocol SpanExporter: Sendable {
 
     /// Releases the exporter's resources; it is not used again.
     func shutdown() async
+
+    /// Whether `export` always returns by ``ExportDeadline/current`` on its own: every wait it makes is bounded
+    /// by that deadline, and its other work is bounded by the batch. A flush then calls it directly instead of
+    /// racing it against a timer. The default is `false`.
+    var honoursExportDeadline: Bool { get }
 }
 
 extension SpanExporter {
@@ -22,6 +27,8 @@ extension SpanExporter {
     public func forceFlush() async throws {}
     /// Does nothing: the exporter holds nothing to release.
     public func shutdown() async {}
+    /// `false`: a flush bounds the export with a timer.
+    public var honoursExportDeadline: Bool { false }
 }
 
 /// An exporter backed by a closure.

@@ -15,6 +15,10 @@ public protocol SpanProcessor: Sendable {
     /// How many ended spans wait for an export; `nil` when the processor cannot tell (then a flush is always made).
     var pendingSpanCount: Int? { get }
 
+    /// Whether ``forceFlush()`` always returns by ``ExportDeadline/current`` on its own (see
+    /// ``SpanExporter/honoursExportDeadline``). The default is `false`.
+    var honoursExportDeadline: Bool { get }
+
     /// The processor's background work (a batch timer); the telemetry service runs it as a child task and cancels
     /// it at shutdown. It returns when cancelled.
     func run() async
@@ -29,6 +33,9 @@ extension SpanProcessor {
 
     /// No background work by default.
     public func run() async {}
+
+    /// `false`: a flush bounds the processor with a timer.
+    public var honoursExportDeadline: Bool { false }
 }
 
 /// Runs several processors in order, as one.
@@ -55,6 +62,9 @@ package struct MultiSpanProcessor: SpanProcessor {
         }
         return total
     }
+
+    /// Whether every processor honours the deadline.
+    package var honoursExportDeadline: Bool { processors.allSatisfy(\.honoursExportDeadline) }
 
     /// Runs every processor's background work.
     package func run() async {

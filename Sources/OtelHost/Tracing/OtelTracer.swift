@@ -200,8 +200,13 @@ public struct OtelTracer: Tracer {
         let start = ContinuousClock.now
         do {
             try await ExportDeadline.$current.withValue(start + budget) {
-                try await withTimeout(budget, "span export") {
+                if processor.honoursExportDeadline {
+                    // Returns by the deadline on its own: no timer task, no second task for the export.
                     try await processor.forceFlush()
+                } else {
+                    try await withTimeout(budget, "span export") {
+                        try await processor.forceFlush()
+                    }
                 }
             }
         } catch {

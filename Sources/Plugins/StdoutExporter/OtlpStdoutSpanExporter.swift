@@ -263,6 +263,10 @@ public final class OtlpStdoutSpanExporter: SpanExporter {
         try exportNow(batch)
     }
 
+    /// Whether the export returns by its deadline: encoding is bounded by the batch, and the output (this
+    /// library's) gives up at the deadline.
+    public var honoursExportDeadline: Bool { output.returnsByDeadline }
+
     /// The synchronous body of ``export(_:)``.
     public func exportNow(_ batch: [FinishedSpan]) throws(ExportFailure) {
         guard !batch.isEmpty else {

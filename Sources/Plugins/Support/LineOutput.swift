@@ -21,11 +21,18 @@ public protocol OtlpLineOutput: Sendable {
 
     /// Called for an empty batch: nothing to write, but a reader may wait for a sign of the flush.
     func touch() throws(ExportFailure)
+
+    /// Whether ``writeLine(_:deadline:)`` and ``touch()`` always return by the deadline (or a bound of their
+    /// own under it), whatever the reader does. The default is `false`; the outputs of this library are `true`.
+    var returnsByDeadline: Bool { get }
 }
 
 extension OtlpLineOutput {
     /// Does nothing.
     public func touch() throws(ExportFailure) {}
+
+    /// `false`: an output of unknown behaviour may block past the deadline.
+    public var returnsByDeadline: Bool { false }
 
     /// Ignores the deadline and calls ``OtlpLineOutput/writeLine(_:)``.
     public func writeLine(_ line: UnsafeRawBufferPointer, deadline: ContinuousClock.Instant) throws(ExportFailure) {
@@ -107,6 +114,9 @@ public final class FileDescriptorLineOutput: OtlpLineOutput {
 
     /// Whether the descriptor was open, and usable, when the output was created.
     public var isAvailable: Bool { identity != nil }
+
+    /// `true`: every write is non-blocking and gives up at its deadline.
+    public var returnsByDeadline: Bool { true }
 
     /// Writes the line, waiting at most ``defaultWriteTimeoutMs`` for a reader that does not take it.
     public func writeLine(_ line: UnsafeRawBufferPointer) throws(ExportFailure) {
@@ -224,6 +234,12 @@ public final class NamedPipeLineOutput: OtlpLineOutput {
         self.path = path
         self.openTimeoutMs = openTimeoutMs
         self.fallback = fallback
+    }
+
+    /// Whether the fallback returns by its deadline and the wait for a reader is short: a write gives up at its
+    /// deadline, a touch after ``openTimeoutMs``.
+    public var returnsByDeadline: Bool {
+        fallback.returnsByDeadline && openTimeoutMs <= FileDescriptorLineOutput.defaultWriteTimeoutMs
     }
 
     /// How many times the pipe was opened or tried.
@@ -352,6 +368,9 @@ public final class BufferLineOutput: OtlpLineOutput {
     public func touch() throws(ExportFailure) {
         state.withLockedValue { $0.touches += 1 }
     }
+
+    /// `true`: a line is copied into memory.
+    public var returnsByDeadline: Bool { true }
 
     /// The lines written so far, each without its trailing newline; the buffer is emptied.
     public func takeLines() -> [String] {
