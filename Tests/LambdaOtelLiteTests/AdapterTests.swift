@@ -224,5 +224,14 @@ struct AdapterTests {
         signals.signal("late")
         #expect(await waited)
         #expect(signals.earlyCount == 1)
+        // A cancelled wait ends at once, however long its limit, and a later signal for it is only remembered.
+        let hour = Task { await signals.wait(for: "cancelled", atMost: .seconds(3600)) }
+        try? await Task.sleep(for: .milliseconds(20))
+        let start = ContinuousClock.now
+        hour.cancel()
+        #expect(await hour.value == false)
+        #expect(ContinuousClock.now - start < .seconds(30))
+        signals.signal("cancelled")
+        #expect(signals.earlyCount == 2)
     }
 }

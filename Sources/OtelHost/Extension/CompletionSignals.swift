@@ -1,4 +1,6 @@
 import NIOConcurrencyHelpers
+import NIOCore
+import NIOPosix
 
 /// Completion signals of invocations, matched to the extension's INVOKE events by request id.
 ///
@@ -11,6 +13,8 @@ final class CompletionSignals: Sendable {
         let requestID: String
         let token: UInt64
         let continuation: CheckedContinuation<Bool, Never>
+        /// The limit's timer, once scheduled; cancelled when the waiter is released another way.
+        var timer: Scheduled<Void>?
     }
 
     private struct State {
@@ -71,11 +75,24 @@ final class CompletionSignals: Sendable {
                 "async extension: more than \(earlyLimit) completions arrived before their INVOKE events; "
                     + "forgetting the oldest (their spans are flushed by the watchdog)")
         }
+        waiter?.timer?.cancel()
         waiter?.continuation.resume(returning: true)
     }
 
     /// Waits for the completion of `requestID`: `true` when it came, `false` when the task was cancelled first.
     func wait(for requestID: String) async -> Bool {
+        await wait(for: requestID, limit: nil)
+    }
+
+    /// Waits for the completion of `requestID` for at most `limit`: `true` when it came in time.
+    ///
+    /// One continuation, released by whichever comes first: the signal, an event-loop timer, or cancellation. The
+    /// signal resumes the waiting task itself, with no task in between.
+    func wait(for requestID: String, atMost limit: Duration) async -> Bool {
+        await wait(for: requestID, limit: TimeAmount(limit))
+    }
+
+    private func wait(for requestID: String, limit: TimeAmount?) async -> Bool {
         let token: UInt64? = state.withLockedValue { state in
             if state.takeEarly(requestID) { return nil }
             state.nextToken += 1
@@ -94,32 +111,38 @@ final class CompletionSignals: Sendable {
                     state.waiter = Waiter(requestID: requestID, token: token, continuation: continuation)
                     return nil
                 }
-                if let resumeWith { continuation.resume(returning: resumeWith) }
+                if let resumeWith {
+                    continuation.resume(returning: resumeWith)
+                    return
+                }
+                guard let limit else { return }
+                let timer = MultiThreadedEventLoopGroup.singleton.any().scheduleTask(in: limit) {
+                    self.release(token: token, returning: false)
+                }
+                // The waiter may already be gone (signalled, cancelled): then the timer is not needed.
+                let kept = state.withLockedValue { state in
+                    guard state.waiter?.token == token else { return false }
+                    state.waiter?.timer = timer
+                    return true
+                }
+                if !kept { timer.cancel() }
             }
         } onCancel: {
-            let waiter: Waiter? = state.withLockedValue { state in
-                if let waiter = state.waiter, waiter.token == token {
-                    state.waiter = nil
-                    return waiter
-                }
-                if state.registering?.token == token { state.registering?.cancelled = true }
-                return nil
-            }
-            waiter?.continuation.resume(returning: false)
+            release(token: token, returning: false)
         }
     }
 
-    /// Waits for the completion of `requestID` for at most `limit`: `true` when it came in time.
-    func wait(for requestID: String, atMost limit: Duration) async -> Bool {
-        await withTaskGroup(of: Bool.self) { group in
-            group.addTask { await self.wait(for: requestID) }
-            group.addTask {
-                try? await sleepCancellably(for: limit)
-                return false
+    /// Resumes the waiter registered with `token`, if it still waits; marks a registration in progress cancelled.
+    private func release(token: UInt64, returning value: Bool) {
+        let waiter: Waiter? = state.withLockedValue { state in
+            if let waiter = state.waiter, waiter.token == token {
+                state.waiter = nil
+                return waiter
             }
-            let first = await group.next() ?? false
-            group.cancelAll()
-            return first
+            if state.registering?.token == token { state.registering?.cancelled = true }
+            return nil
         }
+        waiter?.timer?.cancel()
+        waiter?.continuation.resume(returning: value)
     }
 }
