@@ -4,9 +4,9 @@
 #include <zlib.h>
 
 /* deflateInit2 and inflateInit2 are macros, which Swift cannot import. */
-static inline int czlib_deflate_init_gzip(z_streamp strm, int level) {
-    /* windowBits 15 + 16 selects the gzip wrapper; memLevel 8 is zlib's default. */
-    return deflateInit2(strm, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+static inline int czlib_deflate_init_gzip(z_streamp strm, int level, int windowBits, int memLevel) {
+    /* windowBits + 16 selects the gzip wrapper. */
+    return deflateInit2(strm, level, Z_DEFLATED, windowBits + 16, memLevel, Z_DEFAULT_STRATEGY);
 }
 
 static inline int czlib_inflate_init_gzip(z_streamp strm) {
