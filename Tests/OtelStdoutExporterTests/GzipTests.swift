@@ -1,4 +1,5 @@
 import CZlib
+import OtelHostTesting
 import OtlpStdoutDecoding
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 
 /// Bytes shaped like an OTLP payload: repeated keys and ids with varying values, so deflate finds matches.
 func payloadLike(_ count: Int) -> [UInt8] {
-    var generator = SplitMix(seed: UInt64(count))
+    var generator = SeededGenerator(seed: UInt64(count))
     var bytes: [UInt8] = []
     bytes.reserveCapacity(count)
     let keys = ["faas.invocation_id", "cloud.region", "http.response.status_code", "service.name", "aws.lambda"]
@@ -15,18 +16,6 @@ func payloadLike(_ count: Int) -> [UInt8] {
         for _ in 0..<8 { bytes.append(UInt8(truncatingIfNeeded: generator.next())) }
     }
     return Array(bytes.prefix(count))
-}
-
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
 }
 
 /// The size zlib's default stream (32 KB window, memory level 8) makes of `input` at `level`.

@@ -6,20 +6,13 @@ package import OtelHostTesting
 /// every field, huge and duplicated headers, invalid UTF-8, deep nesting, very large events, malformed
 /// `traceparent` and `X-Amzn-Trace-Id`). The same seed gives the same events.
 package struct EventFuzzer {
-    private var state: UInt64
+    private var random: SeededGenerator
 
     package init(seed: UInt64) {
-        state = seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed
+        random = SeededGenerator(seed: seed == 0 ? 0x9E37_79B9_7F4A_7C15 : seed)
     }
 
-    mutating func next() -> UInt64 {
-        // splitmix64
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+    mutating func next() -> UInt64 { random.next() }
 
     mutating func below(_ n: Int) -> Int { n <= 1 ? 0 : Int(next() % UInt64(n)) }
 
