@@ -1,6 +1,6 @@
 import CoreMetrics
+import NIOConcurrencyHelpers
 import OtelHost
-import Synchronization
 
 /// One metric's values since the last flush, ready to be written.
 struct DrainedMetric: Sendable {
@@ -52,7 +52,7 @@ final class CounterSeries: CounterHandler, FloatingPointCounterHandler, MetricSe
         var sum: Double = 0
         var updated = false
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(label: String, dimensions: [(String, String)]) {
         self.label = label
@@ -60,7 +60,7 @@ final class CounterSeries: CounterHandler, FloatingPointCounterHandler, MetricSe
     }
 
     func increment(by amount: Int64) {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.sum += Double(amount)
             state.updated = true
         }
@@ -68,23 +68,23 @@ final class CounterSeries: CounterHandler, FloatingPointCounterHandler, MetricSe
 
     func increment(by amount: Double) {
         guard amount.isFinite else { return }
-        state.withLock { state in
+        state.withLockedValue { state in
             state.sum += amount
             state.updated = true
         }
     }
 
     func reset() {
-        state.withLock { state in
+        state.withLockedValue { state in
             state.sum = 0
             state.updated = true
         }
     }
 
-    var isUpdated: Bool { state.withLock { $0.updated } }
+    var isUpdated: Bool { state.withLockedValue { $0.updated } }
 
     func drain() -> DrainedMetric? {
-        let taken: Double? = state.withLock { state in
+        let taken: Double? = state.withLockedValue { state in
             guard state.updated else { return nil }
             defer { state = State() }
             return state.sum
@@ -103,7 +103,7 @@ final class GaugeSeries: MeterHandler, RecorderHandler, MetricSeries {
         var value: Double = 0
         var updated = false
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     init(label: String, dimensions: [(String, String)]) {
         self.label = label
@@ -111,7 +111,7 @@ final class GaugeSeries: MeterHandler, RecorderHandler, MetricSeries {
     }
 
     private func update(_ change: (inout Double) -> Void) {
-        state.withLock { state in
+        state.withLockedValue { state in
             change(&state.value)
             state.updated = true
         }
@@ -133,10 +133,10 @@ final class GaugeSeries: MeterHandler, RecorderHandler, MetricSeries {
     func record(_ value: Int64) { set(value) }
     func record(_ value: Double) { set(value) }
 
-    var isUpdated: Bool { state.withLock { $0.updated } }
+    var isUpdated: Bool { state.withLockedValue { $0.updated } }
 
     func drain() -> DrainedMetric? {
-        let taken: Double? = state.withLock { state in
+        let taken: Double? = state.withLockedValue { state in
             guard state.updated else { return nil }
             state.updated = false
             return state.value
@@ -162,7 +162,7 @@ final class ValuesSeries: RecorderHandler, TimerHandler, MetricSeries {
         var scale: Double = 1_000_000
         var unit = "Milliseconds"
     }
-    private let state: Mutex<State>
+    private let state: NIOLockedValueBox<State>
 
     init(label: String, dimensions: [(String, String)], isTimer: Bool) {
         self.label = label
@@ -173,12 +173,12 @@ final class ValuesSeries: RecorderHandler, TimerHandler, MetricSeries {
             initial.scale = 1
             initial.unit = "None"
         }
-        state = Mutex(initial)
+        state = NIOLockedValueBox(initial)
     }
 
     private func append(_ value: Double) {
         guard value.isFinite else { return }
-        let firstDrop: Bool = state.withLock { state in
+        let firstDrop: Bool = state.withLockedValue { state in
             guard state.values.count < Self.maxValues else {
                 state.dropped += 1
                 return state.dropped == 1
@@ -208,16 +208,16 @@ final class ValuesSeries: RecorderHandler, TimerHandler, MetricSeries {
         } else {
             (scale, name) = (1_000_000_000, "Seconds")
         }
-        state.withLock { state in
+        state.withLockedValue { state in
             state.scale = scale
             state.unit = name
         }
     }
 
-    var isUpdated: Bool { state.withLock { !$0.values.isEmpty } }
+    var isUpdated: Bool { state.withLockedValue { !$0.values.isEmpty } }
 
     func drain() -> DrainedMetric? {
-        let taken: (values: [Double], scale: Double, unit: String)? = state.withLock { state in
+        let taken: (values: [Double], scale: Double, unit: String)? = state.withLockedValue { state in
             guard !state.values.isEmpty else { return nil }
             defer {
                 state.values = []
@@ -245,11 +245,11 @@ final class SeriesStore: Sendable {
         var order: [any MetricSeries] = []
         var retired: Set<ObjectIdentifier> = []
     }
-    private let state = Mutex(State())
+    private let state = NIOLockedValueBox(State())
 
     /// The series for `key`, made with `make` the first time; `nil` when the store is full.
     func series<S: MetricSeries>(_ key: SeriesKey, make: () -> S) -> S? {
-        let (found, full): (S?, Bool) = state.withLock { state in
+        let (found, full): (S?, Bool) = state.withLockedValue { state in
             if let existing = state.byKey[key] as? S {
                 // Made again after a destroy: it stays.
                 state.retired.remove(ObjectIdentifier(existing))
@@ -271,18 +271,18 @@ final class SeriesStore: Sendable {
 
     /// Marks a series destroyed: its last values are written at the next flush, then it is forgotten.
     func retire(_ series: AnyObject) {
-        state.withLock { _ = $0.retired.insert(ObjectIdentifier(series)) }
+        state.withLockedValue { _ = $0.retired.insert(ObjectIdentifier(series)) }
     }
 
     /// Whether any series was updated since the last drain.
     var hasUpdates: Bool {
-        let all = state.withLock { $0.order }
+        let all = state.withLockedValue { $0.order }
         return all.contains { $0.isUpdated }
     }
 
     /// Every updated series' values, in the order the series were made; destroyed series are forgotten.
     func drain() -> [DrainedMetric] {
-        let all: [any MetricSeries] = state.withLock { state in
+        let all: [any MetricSeries] = state.withLockedValue { state in
             let all = state.order
             if !state.retired.isEmpty {
                 let retired = state.retired
