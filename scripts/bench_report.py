@@ -185,11 +185,10 @@ def main():
     if size:
         # The goals are those of scripts/size-check: tracing alone within 1.5 MiB of the floor, and with the
         # EMF metrics and log-event plugins (and swift-metrics) within 1.75 MiB.
-        size_rows = []
-        if "quickstart" in size:
-            size_rows.append(("size: `QuickStart` (tracing, default plugins), static, stripped", size["quickstart"], 1.5))
-        size_rows.append(("size: `hello-lambda` (tracing, metrics, log events), static, stripped", size["traced"], 1.75))
-        for label, bytes_, goal in size_rows:
+        for label, bytes_, goal in (
+            ("size: `QuickStart` (tracing, default plugins), static, stripped", size["quickstart"], 1.5),
+            ("size: `hello-lambda` (tracing, metrics, log events), static, stripped", size["traced"], 1.75),
+        ):
             diff = (bytes_ - size["floor"]) / 1048576
             row(label, f"{bytes_ / 1048576:.2f} MiB", "", f"{size['floor'] / 1048576:.2f} MiB", f"+{diff:.2f} MiB",
                 "", "", f"≤ floor + {goal:g} MiB", verdict(diff <= goal))
