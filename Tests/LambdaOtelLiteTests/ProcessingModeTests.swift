@@ -129,10 +129,11 @@ struct ProcessingModeTests {
             let (status, _) = try await invoker.invoke(Array("{}".utf8))
             #expect(status == 200)
         }
-        // Each flush happened right after its late INVOKE event, well before the 60 s watchdog: the early
-        // signals were matched by request id.
+        // Each flush happened right after its late INVOKE event, not at the watchdog shortly before the 60 s
+        // deadline: the early signals were matched by request id. About 1 s on an idle machine; the bound only
+        // has to separate that from the watchdog's 59 s, with room for a loaded sanitizer run.
         #expect(await eventually(5) { exporter.spans.withLockedValue { $0.count } == 3 })
-        #expect(ContinuousClock.now - start < .seconds(5))
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test func missingCompletionIsCaughtByTheWatchdogBeforeTheDeadline() async throws {
