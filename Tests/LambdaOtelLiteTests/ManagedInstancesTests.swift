@@ -112,7 +112,9 @@ struct ManagedInstancesTests {
         }
         // The slow invocation's export is held; wait until it is.
         try await Task.sleep(for: .milliseconds(200))
-        let (quick, _) = try await LocalInvoker(server: lambda.server).invoke(Array("{}".utf8), timeoutMs: 5_000)
+        // Behind the held export, the quick invocation would not finish until the export is opened, after this
+        // call: any finite bound catches that; 30 s leaves room for a loaded sanitizer run.
+        let (quick, _) = try await LocalInvoker(server: lambda.server).invoke(Array("{}".utf8), timeoutMs: 30_000)
         order.withLockedValue { $0.append("quick") }
         #expect(quick == 200)
         exporter.open()
